@@ -1,0 +1,6 @@
+export * from './chat.ts';
+export * from './decision.ts';
+export * from './event.ts';
+export * from './finding.ts';
+export * from './principal.ts';
+export * from './segment.ts';
