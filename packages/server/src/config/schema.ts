@@ -1,0 +1,225 @@
+/**
+ * The configuration schema: what parapet.yaml may contain, with snake_case keys as users write them.
+ * Defaults come from DEFAULTS (defaults.ts). Objects are strict, so a misspelt key is an error (with a
+ * did-you-mean suggestion, see load.ts), never silently ignored. docs/config.schema.json is generated
+ * from this schema by scripts/gen-config-schema.ts.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { DEFAULTS, LOG_LEVELS, UPSTREAM_TYPES } from './defaults.ts';
+
+const copy = <T>(value: T): (() => T) => {
+  return () => structuredClone(value) as T;
+};
+
+const httpUrl = z.string().refine(isHttpUrl, { message: 'must be an http:// or https:// URL' });
+/** 0 asks the OS for a free port (tests). */
+const port = z.number().int().min(0).max(65535);
+const nonNegativeInt = z.number().int().min(0);
+const positiveInt = z.number().int().min(1);
+const stringMap = z.record(z.string(), z.string());
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const name = z.string().regex(NAME_PATTERN, {
+  message: 'must start with a letter or digit and contain only letters, digits, `.`, `_` and `-`',
+});
+
+const TrustedIdentity = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(DEFAULTS.server.trusted_identity.enabled)
+      .describe('Accept user, groups and app from headers set by a trusted proxy instead of a virtual key.'),
+    sources: z
+      .array(z.string().refine(isIpOrCidr, { message: 'must be an IP address or a CIDR range' }))
+      .default(copy(DEFAULTS.server.trusted_identity.sources))
+      .describe('Proxy addresses (IPs or CIDRs) allowed to assert identity.'),
+    headers: z
+      .strictObject({
+        user: z.string().min(1).default(DEFAULTS.server.trusted_identity.headers.user),
+        groups: z.string().min(1).default(DEFAULTS.server.trusted_identity.headers.groups),
+        app: z.string().min(1).default(DEFAULTS.server.trusted_identity.headers.app),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const Server = z
+  .strictObject({
+    host: z.string().min(1).default(DEFAULTS.server.host).describe('Interface to listen on.'),
+    port: port.default(DEFAULTS.server.port).describe('TCP port of the gateway.'),
+    body_limit_bytes: positiveInt
+      .default(DEFAULTS.server.body_limit_bytes)
+      .describe('Largest request body accepted.'),
+    request_timeout_ms: positiveInt
+      .default(DEFAULTS.server.request_timeout_ms)
+      .describe('Whole-request deadline, upstream included.'),
+    trusted_identity: TrustedIdentity,
+    key_cache_ttl_ms: nonNegativeInt
+      .default(DEFAULTS.server.key_cache_ttl_ms)
+      .describe('How long a looked-up virtual key is cached.'),
+  })
+  .prefault({});
+
+const Retries = z
+  .strictObject({
+    max: nonNegativeInt.default(DEFAULTS.upstream.retries.max).describe('Retries after the first attempt.'),
+    base_delay_ms: nonNegativeInt.default(DEFAULTS.upstream.retries.base_delay_ms),
+    max_delay_ms: nonNegativeInt.default(DEFAULTS.upstream.retries.max_delay_ms),
+  })
+  .prefault({});
+
+const Azure = z.strictObject({
+  api_version: z
+    .string()
+    .min(1)
+    .default(DEFAULTS.azure.api_version)
+    .describe('The `api-version` query parameter.'),
+  deployments: stringMap
+    .default(copy(DEFAULTS.azure.deployments))
+    .describe('Model name → Azure deployment name; a model without an entry uses its own name.'),
+});
+
+/** One upstream provider endpoint, as written under `upstreams.<name>`. */
+export const UpstreamSchema = z.strictObject({
+  type: z
+    .enum(UPSTREAM_TYPES)
+    .describe('Wire format: `openai` (any OpenAI-compatible server), `anthropic` or `echo`.'),
+  base_url: httpUrl
+    .optional()
+    .describe(
+      'Defaults: openai https://api.openai.com/v1, anthropic https://api.anthropic.com; unused by echo.',
+    ),
+  api_key: z
+    .string()
+    .nullable()
+    .default(DEFAULTS.upstream.api_key)
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the config's `${ENV_VAR}` syntax
+    .describe('Provider credential; use `${ENV_VAR}` interpolation rather than writing it in the file.'),
+  headers: stringMap.default(copy(DEFAULTS.upstream.headers)).describe('Extra headers sent upstream.'),
+  models: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Model name patterns this upstream serves (`*` matches any run of characters).'),
+  timeout_ms: positiveInt.default(DEFAULTS.upstream.timeout_ms),
+  connect_timeout_ms: positiveInt.default(DEFAULTS.upstream.connect_timeout_ms),
+  retries: Retries,
+  version: z.string().min(1).optional().describe('anthropic only: the `anthropic-version` header.'),
+  azure: Azure.optional().describe('openai only: talk to Azure OpenAI deployments.'),
+});
+
+const Price = z.strictObject({
+  input_per_mtok: z.number().min(0).describe('USD per million input tokens.'),
+  output_per_mtok: z.number().min(0).describe('USD per million output tokens.'),
+});
+
+/** One entry of the model table, as written under `models.<name>`. */
+export const ModelEntrySchema = z.strictObject({
+  provider: name.describe('Name of the upstream that serves this model.'),
+  model: z.string().min(1).optional().describe('Model name sent upstream; defaults to the entry name.'),
+  fallbacks: z
+    .array(z.string().min(1))
+    .default(copy(DEFAULTS.model.fallbacks))
+    .describe('Models tried in order when this one fails.'),
+  tags: z.array(z.string().min(1)).default(copy(DEFAULTS.model.tags)),
+  aliases: z.array(z.string().min(1)).default(copy(DEFAULTS.model.aliases)),
+  price: Price.nullable().default(DEFAULTS.model.price),
+});
+
+/** The whole parapet.yaml. Every key is optional; an empty file is a valid configuration. */
+export const ConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Ignored; lets editors find this schema.'),
+    server: Server,
+    data_dir: z
+      .string()
+      .min(1)
+      .default(DEFAULTS.data_dir)
+      .describe('Directory of the SQLite database, event spool and encryption key.'),
+    database: z
+      .strictObject({
+        url: z
+          .string()
+          .refine(isPostgresUrl, { message: 'must start with `postgres://` or `postgresql://`' })
+          .nullable()
+          .default(DEFAULTS.database.url)
+          .describe('null = SQLite in data_dir; postgres://… = PostgreSQL.'),
+      })
+      .prefault({}),
+    upstreams: z
+      .record(name, UpstreamSchema)
+      .default(() => ({}))
+      .describe('Provider endpoints by name.'),
+    models: z
+      .record(z.string().min(1), ModelEntrySchema)
+      .default(() => ({}))
+      .describe('Model table: name → upstream, upstream model, fallbacks, tags, aliases, price.'),
+    events: z
+      .strictObject({
+        content_mode: z.enum(['none', 'redacted', 'encrypted']).default(DEFAULTS.events.content_mode),
+        batch_size: positiveInt.default(DEFAULTS.events.batch_size),
+        flush_interval_ms: positiveInt.default(DEFAULTS.events.flush_interval_ms),
+        spool_max_bytes: nonNegativeInt.default(DEFAULTS.events.spool_max_bytes),
+        max_content_bytes: nonNegativeInt.default(DEFAULTS.events.max_content_bytes),
+      })
+      .prefault({}),
+    streaming: z
+      .strictObject({
+        hold_back_chars: nonNegativeInt.default(DEFAULTS.streaming.hold_back_chars),
+        window_chars: positiveInt.default(DEFAULTS.streaming.window_chars),
+      })
+      .prefault({}),
+    logging: z.strictObject({ level: z.enum(LOG_LEVELS).default(DEFAULTS.logging.level) }).prefault({}),
+    telemetry: z
+      .strictObject({
+        otlp: z
+          .strictObject({
+            endpoint: httpUrl
+              .nullable()
+              .default(DEFAULTS.telemetry.otlp.endpoint)
+              .describe('OTLP/HTTP endpoint for traces; null disables tracing.'),
+            headers: stringMap.default(copy(DEFAULTS.telemetry.otlp.headers)),
+            service_name: z.string().min(1).default(DEFAULTS.telemetry.otlp.service_name),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+  })
+  .describe('Parapet gateway configuration (parapet.yaml).');
+
+/** What users may write (every key optional). */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+/** The schema's output: every default applied, upstreams not yet completed per type (see Config). */
+export type ParsedConfig = z.output<typeof ConfigSchema>;
+
+/** The JSON Schema of parapet.yaml, as written to docs/config.schema.json. */
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(ConfigSchema, { io: 'input', target: 'draft-2020-12' });
+  return { ...schema, title: 'Parapet configuration' };
+}
+
+/** The exact text of docs/config.schema.json: the JSON Schema, 2-space indented, newline at the end. */
+export function configSchemaFileText(): string {
+  return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
+}
+
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const protocol = new URL(text).protocol;
+  return protocol === 'http:' || protocol === 'https:';
+}
+
+function isPostgresUrl(text: string): boolean {
+  return (text.startsWith('postgres://') || text.startsWith('postgresql://')) && URL.canParse(text);
+}
+
+function isIpOrCidr(text: string): boolean {
+  const slash = text.indexOf('/');
+  if (slash === -1) return isIP(text) !== 0;
+  const family = isIP(text.slice(0, slash));
+  const bits = text.slice(slash + 1);
+  if (family === 0 || bits.length === 0 || bits.length > 3) return false;
+  for (const char of bits) {
+    if (char < '0' || char > '9') return false;
+  }
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
