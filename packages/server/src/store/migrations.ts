@@ -1,0 +1,131 @@
+/**
+ * The one versioned list of schema migrations. Each version carries its SQLite and its PostgreSQL SQL
+ * side by side, so the two schemas cannot drift: a change to one dialect is reviewed next to the other.
+ *
+ * Rules: never edit a shipped version, append a new one. Versions are applied in order, each in the same
+ * transaction as its `schema_migrations` row, by `applySqliteMigrations` (sqlite-store.ts) and
+ * `applyPostgresMigrations` (postgres-store.ts).
+ *
+ * Column notes (both dialects):
+ * - `time` is the canonical form of `Event.time` (`Date#toISOString()` in SQLite, `timestamptz` in
+ *   PostgreSQL), used to sort and filter; `time_original` keeps the Event's own string when it differs,
+ *   so `getEvent` returns exactly what was inserted.
+ * - JSON columns hold `JSON.stringify` of the Event field (TEXT in SQLite, `jsonb` in PostgreSQL).
+ * - `virtual_keys` times are ISO-8601 text, returned verbatim.
+ */
+export interface Migration {
+  /** 1, 2, 3, … without gaps. */
+  readonly version: number;
+  /** Short description, stored in `schema_migrations.name`. */
+  readonly name: string;
+  readonly sqlite: string;
+  readonly postgres: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'events and virtual keys',
+    sqlite: `
+CREATE TABLE events (
+  id TEXT PRIMARY KEY,
+  time TEXT NOT NULL,
+  time_original TEXT,
+  key_id TEXT,
+  user_name TEXT,
+  groups TEXT NOT NULL,
+  app TEXT,
+  principal_via TEXT NOT NULL,
+  route TEXT NOT NULL,
+  provider TEXT,
+  model_requested TEXT,
+  model_served TEXT,
+  stream INTEGER NOT NULL,
+  http_status INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  error_code TEXT,
+  latency TEXT NOT NULL,
+  usage TEXT,
+  cost_usd REAL,
+  findings TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  content_mode TEXT NOT NULL,
+  content TEXT
+);
+CREATE INDEX events_time_idx ON events (time);
+CREATE INDEX events_user_time_idx ON events (user_name, time);
+CREATE INDEX events_key_time_idx ON events (key_id, time);
+CREATE TABLE virtual_keys (
+  id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  user_name TEXT,
+  groups TEXT NOT NULL,
+  app TEXT,
+  models TEXT,
+  created_at TEXT NOT NULL,
+  expires_at TEXT,
+  revoked_at TEXT
+);
+`,
+    postgres: `
+CREATE TABLE events (
+  id text PRIMARY KEY,
+  time timestamptz NOT NULL,
+  time_original text,
+  key_id text,
+  user_name text,
+  groups jsonb NOT NULL,
+  app text,
+  principal_via text NOT NULL,
+  route text NOT NULL,
+  provider text,
+  model_requested text,
+  model_served text,
+  stream boolean NOT NULL,
+  http_status integer NOT NULL,
+  status text NOT NULL,
+  error_code text,
+  latency jsonb NOT NULL,
+  usage jsonb,
+  cost_usd double precision,
+  findings jsonb NOT NULL,
+  decision jsonb NOT NULL,
+  content_mode text NOT NULL,
+  content text
+);
+CREATE INDEX events_time_idx ON events (time);
+CREATE INDEX events_user_time_idx ON events (user_name, time);
+CREATE INDEX events_key_time_idx ON events (key_id, time);
+CREATE TABLE virtual_keys (
+  id text PRIMARY KEY,
+  hash text NOT NULL UNIQUE,
+  user_name text,
+  groups jsonb NOT NULL,
+  app text,
+  models jsonb,
+  created_at text NOT NULL,
+  expires_at text,
+  revoked_at text
+);
+`,
+  },
+]);
+
+/** The newest schema version this code knows. */
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/**
+ * The migrations still to apply given the versions already recorded, in order. Throws when the database
+ * was migrated by a newer Parapet, because writing to it could corrupt data this version does not know.
+ */
+export function pendingMigrations(applied: Iterable<number>): Migration[] {
+  const done = new Set(applied);
+  for (const version of done) {
+    if (version > LATEST_SCHEMA_VERSION) {
+      throw new Error(
+        `the database schema is at version ${version} but this Parapet knows up to ${LATEST_SCHEMA_VERSION}; upgrade Parapet`,
+      );
+    }
+  }
+  return MIGRATIONS.filter((m) => !done.has(m.version));
+}
