@@ -28,9 +28,7 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
   }
   walk(testDir, files);
 }
-const selected = files
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .sort();
+const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (selected.length === 0) {
   console.error('no test files matched');
   process.exit(1);
@@ -38,6 +36,10 @@ if (selected.length === 0) {
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...selected],
-  { stdio: 'inherit', cwd: root, env: { ...process.env, PARAPET_LOG_LEVEL: process.env.PARAPET_LOG_LEVEL ?? 'silent' } },
+  {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, PARAPET_LOG_LEVEL: process.env.PARAPET_LOG_LEVEL ?? 'silent' },
+  },
 );
 process.exit(result.status ?? 1);

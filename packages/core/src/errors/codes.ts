@@ -4,27 +4,99 @@
  * keeps the two in sync.
  */
 export const ERROR_CODES = {
-  PARAPET_REQUEST_MALFORMED_JSON: { status: 400, type: 'invalid_request_error', doc: 'The body is not valid JSON.' },
-  PARAPET_REQUEST_INVALID: { status: 400, type: 'invalid_request_error', doc: 'The body is JSON but a field is missing or has the wrong type.' },
-  PARAPET_REQUEST_INVALID_UTF8: { status: 400, type: 'invalid_request_error', doc: 'The body is not valid UTF-8.' },
-  PARAPET_REQUEST_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error', doc: 'The body is not `application/json`.' },
-  PARAPET_REQUEST_TOO_LARGE: { status: 413, type: 'invalid_request_error', doc: 'The body is over `server.body_limit_bytes`.' },
-  PARAPET_REQUEST_UNSUPPORTED: { status: 400, type: 'invalid_request_error', doc: 'The request uses a feature that the chosen upstream format cannot express.' },
-  PARAPET_AUTH_MISSING_KEY: { status: 401, type: 'authentication_error', doc: 'No key in `Authorization: Bearer` or `x-api-key`.' },
-  PARAPET_AUTH_INVALID_KEY: { status: 401, type: 'authentication_error', doc: 'The key is not a known Parapet virtual key.' },
+  PARAPET_REQUEST_MALFORMED_JSON: {
+    status: 400,
+    type: 'invalid_request_error',
+    doc: 'The body is not valid JSON.',
+  },
+  PARAPET_REQUEST_INVALID: {
+    status: 400,
+    type: 'invalid_request_error',
+    doc: 'The body is JSON but a field is missing or has the wrong type.',
+  },
+  PARAPET_REQUEST_INVALID_UTF8: {
+    status: 400,
+    type: 'invalid_request_error',
+    doc: 'The body is not valid UTF-8.',
+  },
+  PARAPET_REQUEST_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    type: 'invalid_request_error',
+    doc: 'The body is not `application/json`.',
+  },
+  PARAPET_REQUEST_TOO_LARGE: {
+    status: 413,
+    type: 'invalid_request_error',
+    doc: 'The body is over `server.body_limit_bytes`.',
+  },
+  PARAPET_REQUEST_UNSUPPORTED: {
+    status: 400,
+    type: 'invalid_request_error',
+    doc: 'The request uses a feature that the chosen upstream format cannot express.',
+  },
+  PARAPET_AUTH_MISSING_KEY: {
+    status: 401,
+    type: 'authentication_error',
+    doc: 'No key in `Authorization: Bearer` or `x-api-key`.',
+  },
+  PARAPET_AUTH_INVALID_KEY: {
+    status: 401,
+    type: 'authentication_error',
+    doc: 'The key is not a known Parapet virtual key.',
+  },
   PARAPET_AUTH_EXPIRED_KEY: { status: 401, type: 'authentication_error', doc: 'The key has expired.' },
   PARAPET_AUTH_REVOKED_KEY: { status: 401, type: 'authentication_error', doc: 'The key was revoked.' },
-  PARAPET_AUTH_MODEL_NOT_ALLOWED: { status: 403, type: 'permission_error', doc: 'The key may not use this model.' },
-  PARAPET_MODEL_NOT_FOUND: { status: 404, type: 'not_found_error', doc: 'No model table entry or upstream pattern matches the model.' },
+  PARAPET_AUTH_MODEL_NOT_ALLOWED: {
+    status: 403,
+    type: 'permission_error',
+    doc: 'The key may not use this model.',
+  },
+  PARAPET_MODEL_NOT_FOUND: {
+    status: 404,
+    type: 'not_found_error',
+    doc: 'No model table entry or upstream pattern matches the model.',
+  },
   PARAPET_ROUTE_NOT_FOUND: { status: 404, type: 'not_found_error', doc: 'No such route.' },
-  PARAPET_METHOD_NOT_ALLOWED: { status: 405, type: 'invalid_request_error', doc: 'The route exists but not for this HTTP method.' },
-  PARAPET_POLICY_BLOCKED: { status: 403, type: 'permission_error', doc: 'A policy rule blocked the request or the response.' },
-  PARAPET_UPSTREAM_TIMEOUT: { status: 504, type: 'api_error', doc: 'The upstream did not answer within its timeout, on every fallback.' },
-  PARAPET_UPSTREAM_UNAVAILABLE: { status: 502, type: 'api_error', doc: 'Every upstream for the model failed (connection error, 429 or 5xx) after retries and fallbacks.' },
-  PARAPET_UPSTREAM_REJECTED: { status: 400, type: 'invalid_request_error', doc: "The upstream refused the request with a 4xx; its status and message are passed on." },
-  PARAPET_UPSTREAM_BAD_RESPONSE: { status: 502, type: 'api_error', doc: 'The upstream answered with something that is not its wire format.' },
-  PARAPET_UPSTREAM_STREAM_INTERRUPTED: { status: 502, type: 'api_error', doc: 'The upstream closed or failed in the middle of a stream; sent as an error event, then the stream closes.' },
-  PARAPET_GATEWAY_INTERNAL: { status: 500, type: 'api_error', doc: 'A bug in Parapet; the event records it.' },
+  PARAPET_METHOD_NOT_ALLOWED: {
+    status: 405,
+    type: 'invalid_request_error',
+    doc: 'The route exists but not for this HTTP method.',
+  },
+  PARAPET_POLICY_BLOCKED: {
+    status: 403,
+    type: 'permission_error',
+    doc: 'A policy rule blocked the request or the response.',
+  },
+  PARAPET_UPSTREAM_TIMEOUT: {
+    status: 504,
+    type: 'api_error',
+    doc: 'The upstream did not answer within its timeout, on every fallback.',
+  },
+  PARAPET_UPSTREAM_UNAVAILABLE: {
+    status: 502,
+    type: 'api_error',
+    doc: 'Every upstream for the model failed (connection error, 429 or 5xx) after retries and fallbacks.',
+  },
+  PARAPET_UPSTREAM_REJECTED: {
+    status: 400,
+    type: 'invalid_request_error',
+    doc: 'The upstream refused the request with a 4xx; its status and message are passed on.',
+  },
+  PARAPET_UPSTREAM_BAD_RESPONSE: {
+    status: 502,
+    type: 'api_error',
+    doc: 'The upstream answered with something that is not its wire format.',
+  },
+  PARAPET_UPSTREAM_STREAM_INTERRUPTED: {
+    status: 502,
+    type: 'api_error',
+    doc: 'The upstream closed or failed in the middle of a stream; sent as an error event, then the stream closes.',
+  },
+  PARAPET_GATEWAY_INTERNAL: {
+    status: 500,
+    type: 'api_error',
+    doc: 'A bug in Parapet; the event records it.',
+  },
 } as const satisfies Record<string, { status: number; type: string; doc: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

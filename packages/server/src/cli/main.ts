@@ -2,7 +2,8 @@
  * The `parapet` command line. bin/parapet.js calls runCli; tests call it with captured writers.
  * Commands are an explicit list: adding one means adding it to COMMANDS.
  */
-import { readFileSync } from 'node:fs';
+
+import serverPackage from '../../package.json' with { type: 'json' };
 import { didYouMean } from '../config/did-you-mean.ts';
 import { ConfigError } from '../config/index.ts';
 import { type CliIo, type Command, EXIT } from './command.ts';
@@ -20,9 +21,7 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 /** The version printed by `parapet --version` (the server package's). */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const VERSION: string = serverPackage.version;
 
 /**
  * Runs one `parapet` invocation and resolves to its exit code: 0 success, 1 failure (invalid config,

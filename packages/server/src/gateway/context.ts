@@ -1,0 +1,57 @@
+import type { ContentMode, Decider, Detector } from '@parapet/core';
+import type { Authenticator } from '../identity/authenticate.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { Tracer } from '../observability/tracing.ts';
+import type { EventRecorder } from '../store/index.ts';
+import type { Store } from '../store/ports.ts';
+import type { UpstreamAttemptInfo, UpstreamTransport } from '../upstream/index.ts';
+import type { ModelChoice } from './plan.ts';
+
+/** A model resolved from the model table: the chain to try and what it costs. */
+export interface ResolvedRoute {
+  /** The name the client asked for. */
+  requested: string;
+  chain: ModelChoice[];
+  price: { input_per_mtok: number; output_per_mtok: number } | null;
+  tags: readonly string[];
+}
+
+export interface ModelDirectory {
+  resolve(name: string): ResolvedRoute | null;
+  /** Models to list in /v1/models: table entries and aliases, with their provider. */
+  list(): readonly { id: string; provider: string }[];
+}
+
+/** Settings the request path reads, resolved once from the config. */
+export interface GatewaySettings {
+  bodyLimitBytes: number;
+  holdBackChars: number;
+  windowChars: number;
+  detectorBudgetMs: number;
+  contentMode: ContentMode;
+  maxContentBytes: number;
+  demo: boolean;
+}
+
+/** Everything the request path uses, wired once in main.ts. */
+export interface GatewayContext {
+  settings: GatewaySettings;
+  models: ModelDirectory;
+  authenticate: Authenticator;
+  transport: UpstreamTransport;
+  recorder: EventRecorder;
+  store: Store;
+  detectors: readonly Detector[];
+  decider: Decider;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  tracer: Tracer;
+  contentKey: Buffer;
+  /** Wall clock (ms since epoch) and a monotonic clock (ms) for latencies. */
+  clock: { wallMs(): number; monoMs(): number };
+  newId(): string;
+  estimateTokens(texts: readonly string[]): number;
+  /** Called for every upstream attempt (metrics). */
+  onUpstreamAttempt(info: UpstreamAttemptInfo): void;
+}

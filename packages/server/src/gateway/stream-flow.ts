@@ -1,0 +1,364 @@
+import type { ServerResponse } from 'node:http';
+import {
+  type ChatRequest,
+  type ChatStreamEvent,
+  createSseDecoder,
+  createStreamInspector,
+  type Decision,
+  ERROR_CODES,
+  type ErrorCode,
+  encodeSseEvent,
+  type Finding,
+  type InspectionWindow,
+  ParapetError,
+  type Principal,
+  type Segment,
+  type SseEvent,
+  type StreamInspectorState,
+  streamInspector,
+  type WireFormat,
+} from '@parapet/core';
+import { runDetectors } from '../pipeline/inspect.ts';
+import type { GatewayContext, ResolvedRoute } from './context.ts';
+import type { EventDraft } from './event-draft.ts';
+
+/** Where streamed output comes from: an upstream's SSE body, or neutral events (the echo model). */
+export type StreamSource =
+  | {
+      kind: 'upstream';
+      body: AsyncIterable<Uint8Array>;
+      decoder: (event: SseEvent) => ChatStreamEvent[];
+      /** Same format as the client: forward the upstream's events as they are. */
+      passthrough: boolean;
+      stripUsage: boolean;
+    }
+  | { kind: 'neutral'; events: Iterable<ChatStreamEvent> };
+
+/** What is queued in the inspector: an upstream event to forward, or a neutral event to encode. */
+type Payload = { sse: SseEvent } | { neutral: ChatStreamEvent };
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+export interface StreamArgs {
+  clientFormat: WireFormat;
+  chat: ChatRequest;
+  source: StreamSource;
+  res: ServerResponse;
+  draft: EventDraft;
+  principal: Principal;
+  resolved: ResolvedRoute;
+  abort: AbortController;
+}
+
+/**
+ * Streams a response to the client through the output inspection point. Every piece of text passes the
+ * stream inspector: detectors see it in windows (with context before it) and the client gets it only after
+ * the hold-back, so a pattern split across chunks is judged whole. Headers are sent with the first
+ * released event, so a failure before any output still gets a proper status code.
+ */
+export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promise<void> {
+  const { res, draft } = a;
+  const detecting = ctx.detectors.length > 0;
+  let inspector: StreamInspectorState<Payload> = createStreamInspector<Payload>({
+    holdBackChars: detecting ? ctx.settings.holdBackChars : 0,
+    windowChars: ctx.settings.windowChars,
+  });
+  const encoder = a.clientFormat.createStreamEncoder();
+  const channels = new Map<string, { index: number; text: string; source: Segment['source'] }>();
+  const findingKeys = new Set<string>();
+  const findings: Finding[] = [];
+  const contentLimit = ctx.settings.maxContentBytes;
+  let sent = 0;
+  let ended = false;
+  let finished = false;
+  let stopped = false;
+
+  const writeOut = async (text: string): Promise<void> => {
+    if (!res.headersSent) res.writeHead(200, SSE_HEADERS);
+    if (!res.write(text)) await drained(res);
+  };
+
+  const emit = async (payloads: Payload[]): Promise<void> => {
+    let out = '';
+    for (const p of payloads) {
+      if ('sse' in p) {
+        out += encodeSseEvent(p.sse);
+        sent++;
+      } else {
+        for (const ev of encoder(p.neutral)) {
+          out += encodeSseEvent(ev);
+          sent++;
+        }
+      }
+    }
+    if (out.length > 0) await writeOut(out);
+  };
+
+  /** Inspects windows and decides; returns a blocking decision, if any. */
+  const inspect = async (windows: InspectionWindow[]): Promise<Decision | null> => {
+    if (!detecting || windows.length === 0) return null;
+    const segments: Segment[] = windows.map((w, i) => ({
+      index: i,
+      source: channelSource(w.channel),
+      path: w.channel,
+      text: w.text,
+    }));
+    const result = await runDetectors(ctx.detectors, segments, 'output', ctx.settings.detectorBudgetMs);
+    for (const f of result.findings) {
+      const w = windows[f.segment ?? 0]!;
+      const channel = channelOf(channels, w.channel);
+      const span = f.span === null ? null : { start: f.span.start + w.offset, end: f.span.end + w.offset };
+      const key = `${f.detector}|${f.type}|${channel.index}|${span?.start}|${span?.end}`;
+      if (findingKeys.has(key)) continue;
+      findingKeys.add(key);
+      findings.push({ ...f, segment: channel.index, span });
+    }
+    const decision = ctx.decider({
+      direction: 'output',
+      principal: a.principal,
+      model: a.chat.model,
+      provider: a.resolved.chain[0]!.upstream.name,
+      stream: true,
+      findings,
+      failures: result.failures,
+      now: new Date(ctx.clock.wallMs()),
+    });
+    draft.outputDecision = decision;
+    return decision.action === 'block' ? decision : null;
+  };
+
+  const accept = async (payload: Payload | null, events: readonly ChatStreamEvent[]): Promise<boolean> => {
+    let text = '';
+    let channel = 'text';
+    for (const ev of events) {
+      switch (ev.type) {
+        case 'text':
+          text += ev.text;
+          break;
+        case 'tool_call_start':
+          channel = `tool:${ev.index}`;
+          channelOf(channels, channel);
+          break;
+        case 'tool_call_delta':
+          channel = `tool:${ev.index}`;
+          text += ev.arguments;
+          break;
+        case 'usage':
+          draft.usage = ev.usage;
+          break;
+        case 'finish':
+          finished = true;
+          break;
+        case 'end':
+          ended = true;
+          break;
+        case 'error':
+          draft.fail('upstream_error', 200, 'PARAPET_UPSTREAM_STREAM_INTERRUPTED');
+          break;
+        default:
+          break;
+      }
+    }
+    if (text.length > 0) {
+      const c = channelOf(channels, channel);
+      if (c.text.length < contentLimit) c.text += text;
+    }
+    if (payload === null) return true;
+    const pushed = streamInspector.push(
+      inspector,
+      text.length > 0 ? { payload, text, channel } : { payload },
+    );
+    inspector = pushed.state;
+    const block = await inspect(pushed.windows);
+    if (block !== null) return stopWith(block);
+    const released = streamInspector.release(inspector);
+    inspector = released.state;
+    if (released.emit.length > 0) await emit(released.emit);
+    return true;
+  };
+
+  const stopWith = async (decision: Decision): Promise<false> => {
+    stopped = true;
+    draft.fail('blocked', res.headersSent ? 200 : 403, 'PARAPET_POLICY_BLOCKED');
+    const message = decision.message ?? 'the response was blocked by policy';
+    if (!res.headersSent) throw new ParapetError('PARAPET_POLICY_BLOCKED', message);
+    await writeOut(encodeSseEvent(streamErrorEvent(a.clientFormat, 'PARAPET_POLICY_BLOCKED', message, sent)));
+    return false;
+  };
+
+  try {
+    if (a.source.kind === 'neutral') {
+      for (const ev of a.source.events) {
+        if (!(await accept({ neutral: ev }, [ev]))) break;
+      }
+    } else {
+      const src = a.source;
+      const sse = createSseDecoder();
+      outer: for await (const chunk of src.body) {
+        for (const ev of sse.push(chunk)) {
+          const events = src.decoder(ev);
+          let payload: Payload | null;
+          if (src.passthrough) {
+            payload = src.stripUsage && isUsageOnly(events) ? null : { sse: ev };
+          } else {
+            payload = null;
+            // Neutral events go through one at a time so the encoder sees each.
+            for (const n of events) {
+              if (!(await accept({ neutral: n }, [n]))) break outer;
+            }
+            continue;
+          }
+          if (!(await accept(payload, events))) break outer;
+        }
+      }
+      for (const ev of sse.end()) {
+        const events = src.decoder(ev);
+        if (!(await accept(src.passthrough ? { sse: ev } : null, events))) break;
+      }
+    }
+  } catch (err) {
+    if (a.abort.signal.aborted && !stopped) throw err;
+    if (err instanceof ParapetError) throw err;
+    // The upstream failed mid-stream.
+    return interrupted(ctx, a, writeOut, sent, channels);
+  } finally {
+    if (stopped) a.abort.abort();
+  }
+  if (stopped) {
+    res.end();
+    recordOutput(draft, channels, findings);
+    return;
+  }
+  if (!ended && !finished) return interrupted(ctx, a, writeOut, sent, channels);
+  // End of stream: final windows, then everything still held back.
+  const fin = streamInspector.finish(inspector);
+  inspector = fin.state;
+  const block = await inspect(fin.windows);
+  if (block !== null) {
+    await stopWith(block);
+    res.end();
+    recordOutput(draft, channels, findings);
+    return;
+  }
+  const rest = streamInspector.release(inspector);
+  inspector = rest.state;
+  const tail: Payload[] = [...rest.emit];
+  if (!ended && !(a.source.kind === 'upstream' && a.source.passthrough))
+    tail.push({ neutral: { type: 'end' } });
+  if (tail.length > 0) await emit(tail);
+  if (!res.headersSent) res.writeHead(200, SSE_HEADERS);
+  res.end();
+  if (draft.outputDecision === null) {
+    draft.outputDecision = ctx.decider({
+      direction: 'output',
+      principal: a.principal,
+      model: a.chat.model,
+      provider: a.resolved.chain[0]!.upstream.name,
+      stream: true,
+      findings,
+      failures: [],
+      now: new Date(ctx.clock.wallMs()),
+    });
+  }
+  recordOutput(draft, channels, findings);
+}
+
+async function interrupted(
+  _ctx: GatewayContext,
+  a: StreamArgs,
+  writeOut: (text: string) => Promise<void>,
+  sent: number,
+  channels: Map<string, { index: number; text: string; source: Segment['source'] }>,
+): Promise<void> {
+  const message = 'the upstream closed the stream before it finished';
+  if (!a.res.headersSent) {
+    throw new ParapetError('PARAPET_UPSTREAM_STREAM_INTERRUPTED', message);
+  }
+  a.draft.fail('upstream_error', 200, 'PARAPET_UPSTREAM_STREAM_INTERRUPTED');
+  try {
+    await writeOut(
+      encodeSseEvent(streamErrorEvent(a.clientFormat, 'PARAPET_UPSTREAM_STREAM_INTERRUPTED', message, sent)),
+    );
+  } catch {
+    // The client is gone too.
+  }
+  a.res.end();
+  recordOutput(a.draft, channels, a.draft.outputFindings);
+}
+
+function recordOutput(
+  draft: EventDraft,
+  channels: Map<string, { index: number; text: string; source: Segment['source'] }>,
+  findings: Finding[],
+): void {
+  const segments: Segment[] = [];
+  const toolCalls: { index: string; arguments: string }[] = [];
+  let text = '';
+  for (const [name, c] of channels) {
+    segments.push({ index: c.index, source: c.source, path: name, text: c.text });
+    if (name === 'text') text = c.text;
+    else toolCalls.push({ index: name, arguments: c.text });
+  }
+  draft.outputSegments = segments;
+  draft.outputFindings = findings;
+  draft.responseContent = { streamed: true, text, toolCalls };
+}
+
+function channelOf(
+  channels: Map<string, { index: number; text: string; source: Segment['source'] }>,
+  name: string,
+): { index: number; text: string; source: Segment['source'] } {
+  let c = channels.get(name);
+  if (c === undefined) {
+    c = { index: channels.size, text: '', source: channelSource(name) };
+    channels.set(name, c);
+  }
+  return c;
+}
+
+function channelSource(channel: string): Segment['source'] {
+  return channel === 'text' ? 'completion' : 'tool_call';
+}
+
+function isUsageOnly(events: readonly ChatStreamEvent[]): boolean {
+  return events.length > 0 && events.every((e) => e.type === 'usage');
+}
+
+/** A well-formed error event in the client's stream format. */
+export function streamErrorEvent(
+  format: WireFormat,
+  code: ErrorCode,
+  message: string,
+  sequence: number,
+): SseEvent {
+  const type = ERROR_CODES[code].type;
+  const body = format.errorBody(code, message, type);
+  switch (format.name) {
+    case 'anthropic-messages':
+      return { event: 'error', data: JSON.stringify(body) };
+    case 'openai-responses':
+      return {
+        event: 'error',
+        data: JSON.stringify({ type: 'error', code, message, param: null, sequence_number: sequence }),
+      };
+    default:
+      return { data: JSON.stringify(body) };
+  }
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * The composition root: the only place that wires the gateway together. Everything else receives its
+ * collaborators as arguments.
+ */
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { allowAll, type Decider, type Detector } from '@parapet/core';
+import type { Config } from './config/index.ts';
+import type { GatewayContext } from './gateway/context.ts';
+import { createGatewayHandler } from './gateway/gateway.ts';
+import { createModelDirectory, upstreamTargets } from './gateway/models.ts';
+import { closeServer, listen } from './http/server.ts';
+import { createAuthenticator } from './identity/authenticate.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { createGatewayMetrics } from './observability/metrics.ts';
+import { estimateTokens, warmTokenizer } from './observability/tokens.ts';
+import { createTracer } from './observability/tracing.ts';
+import { createEventRecorder, loadContentKey, openStore } from './store/index.ts';
+import { createUpstreamTransport } from './upstream/index.ts';
+
+export interface StartOptions {
+  log?: Logger;
+  /** Detectors for the inspection points; their own issues add the built-in ones. */
+  detectors?: readonly Detector[];
+  /** The decider; the policy engine plugs in here. Default: allow everything. */
+  decider?: Decider;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningServer {
+  url: string;
+  context: GatewayContext;
+  close(): Promise<void>;
+}
+
+/** Starts the gateway from a validated, frozen config. */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const logger = options.log ?? createLogger({ level: config.logging.level });
+  const dataDir = resolve(config.data_dir);
+  const store = await openStore({ url: config.database.url, dataDir });
+  const loadedKey = loadContentKey({ dataDir, envKey: env.PARAPET_ENCRYPTION_KEY });
+  if (loadedKey.insecurePermissions) {
+    logger.warn('the content encryption key file is readable by other users; run `chmod 600` on it', {
+      file: loadedKey.file,
+    });
+  }
+  const contentKey = loadedKey.key;
+  const metrics = createGatewayMetrics();
+  const recorder = createEventRecorder({
+    store,
+    spoolDir: join(dataDir, 'spool'),
+    batchSize: config.events.batch_size,
+    flushIntervalMs: config.events.flush_interval_ms,
+    maxSpoolBytes: config.events.spool_max_bytes,
+    onError: (err: unknown) =>
+      logger.warn('event store write failed; events spooled to disk', { error: err }),
+  });
+  const transport = createUpstreamTransport();
+  const tracer = createTracer({
+    endpoint: config.telemetry.otlp.endpoint,
+    headers: config.telemetry.otlp.headers,
+    serviceName: config.telemetry.otlp.service_name,
+  });
+  const targets = upstreamTargets(config);
+  const context: GatewayContext = {
+    settings: {
+      bodyLimitBytes: config.server.body_limit_bytes,
+      holdBackChars: config.streaming.hold_back_chars,
+      windowChars: config.streaming.window_chars,
+      detectorBudgetMs: 250,
+      contentMode: config.events.content_mode,
+      maxContentBytes: config.events.max_content_bytes,
+      demo: config.demo,
+    },
+    models: createModelDirectory(config, targets),
+    authenticate: createAuthenticator({
+      keys: store,
+      cacheTtlMs: config.server.key_cache_ttl_ms,
+      trusted: config.server.trusted_identity,
+      now: Date.now,
+    }),
+    transport,
+    recorder,
+    store,
+    detectors: options.detectors ?? [],
+    decider: options.decider ?? allowAll,
+    metrics,
+    logger,
+    tracer,
+    contentKey,
+    clock: { wallMs: Date.now, monoMs: () => performance.now() },
+    newId: eventId,
+    estimateTokens,
+    onUpstreamAttempt: (info) => {
+      const code = info.status ?? (info.error === undefined ? 0 : info.error.name);
+      metrics.upstreamResponses.inc({ provider: info.target, status_code: code });
+    },
+  };
+  // The tokenizer's tables load once (a fraction of a second); do it now rather than on a request.
+  setImmediate(warmTokenizer);
+  metrics.bindRecorder(() => recorder.stats());
+  const { server, url } = await listen(createGatewayHandler(context), {
+    host: config.server.host,
+    port: config.server.port,
+    requestTimeoutMs: config.server.request_timeout_ms,
+  });
+  logger.info('parapet listening', {
+    url,
+    store: store.kind,
+    upstreams: Object.keys(config.upstreams),
+    demo: config.demo,
+  });
+  let closed: Promise<void> | null = null;
+  return {
+    url,
+    context,
+    close() {
+      closed ??= (async () => {
+        await closeServer(server, 5000);
+        await recorder.close();
+        await transport.close();
+        await tracer.shutdown();
+        metrics.close();
+        await store.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+/** Time-ordered event id: 12 hex digits of milliseconds, then 16 random hex digits. */
+function eventId(): string {
+  return `evt_${Date.now().toString(16).padStart(12, '0')}${randomBytes(8).toString('hex')}`;
+}

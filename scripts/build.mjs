@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Bundles the server and the CLI into packages/server/dist/parapet.mjs (dependencies stay external), for
+// deployments that prefer plain `node` over the tsx loader: `node packages/server/dist/parapet.mjs serve`.
+import { build } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+await build({
+  entryPoints: [`${root}packages/server/src/cli/entry.ts`],
+  outfile: `${root}packages/server/dist/parapet.mjs`,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  alias: { '@parapet/core': `${root}packages/core/src/index.ts` },
+  sourcemap: true,
+  banner: { js: '#!/usr/bin/env node' },
+  logLevel: 'info',
+});
