@@ -14,7 +14,7 @@ export const DEFAULTS = deepFreeze({
     /** Largest request body accepted (10 MiB); bigger bodies get 413 PARAPET_REQUEST_TOO_LARGE. */
     body_limit_bytes: 10 * 1024 * 1024,
     /** Whole-request deadline, upstream included (10 minutes: long generations stream that long). */
-    request_timeout_ms: 600_000,
+    request_timeout_ms: 600_000, // receiving the request from the client
     trusted_identity: {
       /** Accept identity from headers set by a trusted proxy (SSO front end) instead of a virtual key. */
       enabled: false,

@@ -52,7 +52,9 @@ const Server = z
       .describe('Largest request body accepted.'),
     request_timeout_ms: positiveInt
       .default(DEFAULTS.server.request_timeout_ms)
-      .describe('Whole-request deadline, upstream included.'),
+      .describe(
+        'Time allowed to receive a request (headers and body) from the client; upstream time is bounded by each upstream timeout_ms.',
+      ),
     trusted_identity: TrustedIdentity,
     key_cache_ttl_ms: nonNegativeInt
       .default(DEFAULTS.server.key_cache_ttl_ms)

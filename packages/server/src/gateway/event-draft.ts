@@ -84,7 +84,9 @@ export class EventDraft {
 
   /** The `traceparent` to send upstream: this request's span when tracing, else the client's own. */
   upstreamTraceparent(): string | null {
-    return this.span === NOOP_SPAN ? this.clientTraceparent : (formatTraceparent(this.span) ?? this.clientTraceparent);
+    return this.span === NOOP_SPAN
+      ? this.clientTraceparent
+      : (formatTraceparent(this.span) ?? this.clientTraceparent);
   }
 
   /** Notes which model of the chain served the request. */

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { BlockList, isIP } from 'node:net';
 import { ParapetError, type Principal } from '@parapet/core';
 import type { KeyRecord, KeyStore } from '../store/ports.ts';
 import { keyUsability, parseVirtualKey, verifyVirtualKey } from './virtual-keys.ts';
@@ -116,22 +117,27 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | null 
 
 type AddressMatcher = (address: string) => boolean;
 
-/** Exact IPv4/IPv6 address, or an IPv4 CIDR such as `10.0.0.0/8`. */
+/** An exact IPv4/IPv6 address, or a CIDR of either family such as `10.0.0.0/8` or `fd00::/8`. */
 export function addressMatcher(spec: string): AddressMatcher {
+  const list = new BlockList();
   const slash = spec.indexOf('/');
+  const base = slash < 0 ? spec : spec.slice(0, slash);
+  const family = isIP(base);
+  if (family === 0) throw new Error(`trusted source \`${spec}\` is not an IP address or a CIDR range`);
+  const type = family === 4 ? 'ipv4' : 'ipv6';
   if (slash < 0) {
-    const want = normaliseAddress(spec);
-    return (address) => normaliseAddress(address) === want;
+    list.addAddress(base, type);
+  } else {
+    const bits = Number(spec.slice(slash + 1));
+    if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) {
+      throw new Error(`trusted source \`${spec}\` has an invalid prefix length`);
+    }
+    list.addSubnet(base, bits, type);
   }
-  const base = ipv4ToInt(spec.slice(0, slash));
-  const bits = Number(spec.slice(slash + 1));
-  if (base === null || !Number.isInteger(bits) || bits < 0 || bits > 32) {
-    throw new Error(`trusted source \`${spec}\` is not an IP address or an IPv4 CIDR`);
-  }
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
   return (address) => {
-    const ip = ipv4ToInt(normaliseAddress(address));
-    return ip !== null && (ip & mask) >>> 0 === (base & mask) >>> 0;
+    const plain = normaliseAddress(address);
+    const fam = isIP(plain);
+    return fam !== 0 && list.check(plain, fam === 4 ? 'ipv4' : 'ipv6');
   };
 }
 
@@ -143,17 +149,4 @@ function isTrustedSource(address: string | undefined, matchers: readonly Address
 
 function normaliseAddress(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
-}
-
-function ipv4ToInt(address: string): number | null {
-  const parts = address.split('.');
-  if (parts.length !== 4) return null;
-  let n = 0;
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3) return null;
-    const v = Number(p);
-    if (!Number.isInteger(v) || v < 0 || v > 255) return null;
-    n = n * 256 + v;
-  }
-  return n;
 }

@@ -10,7 +10,10 @@ describe('Anthropic SDK through the gateway', () => {
   let client: Anthropic;
 
   before(async () => {
-    mock = await startMockUpstream({ openaiKey: 'sk-upstream-openai-secret', anthropicKey: 'sk-ant-upstream-secret' });
+    mock = await startMockUpstream({
+      openaiKey: 'sk-upstream-openai-secret',
+      anthropicKey: 'sk-ant-upstream-secret',
+    });
     gw = await startTestGateway({ config: mockUpstreamConfig(mock.url) });
     client = new Anthropic({ baseURL: gw.url, apiKey: gw.key, maxRetries: 0 });
   });
@@ -63,7 +66,11 @@ describe('Anthropic SDK through the gateway', () => {
 
   test('errors arrive in the Anthropic shape', async () => {
     await assert.rejects(
-      client.messages.create({ model: 'no-such-model', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+      client.messages.create({
+        model: 'no-such-model',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
       (err: unknown) => {
         assert.ok(err instanceof Anthropic.NotFoundError);
         const body = err.error as { type: string; error: { type: string; code: string } };

@@ -17,7 +17,10 @@ describe('cross-format routing', () => {
   let anthropic: Anthropic;
 
   before(async () => {
-    mock = await startMockUpstream({ openaiKey: 'sk-upstream-openai-secret', anthropicKey: 'sk-ant-upstream-secret' });
+    mock = await startMockUpstream({
+      openaiKey: 'sk-upstream-openai-secret',
+      anthropicKey: 'sk-ant-upstream-secret',
+    });
     gw = await startTestGateway({
       config: mockUpstreamConfig(mock.url, {
         models: {
@@ -60,7 +63,9 @@ describe('cross-format routing', () => {
       stream: true,
       stream_options: { include_usage: true },
       messages: [{ role: 'user', content: 'call_tool please' }],
-      tools: [{ type: 'function', function: { name: 'search', parameters: { type: 'object', properties: {} } } }],
+      tools: [
+        { type: 'function', function: { name: 'search', parameters: { type: 'object', properties: {} } } },
+      ],
     });
     let text = '';
     let args = '';
@@ -127,16 +132,22 @@ describe('cross-format routing', () => {
         {
           role: 'assistant',
           content: null,
-          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }],
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } },
+          ],
         },
         { role: 'tool', tool_call_id: 'call_1', content: 'rainy, 4C' },
       ],
-      tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: {} } } }],
+      tools: [
+        { type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: {} } } },
+      ],
     });
     const sent = mock.requests[0]!.body;
     const assistant = sent.messages[1];
     assert.equal(assistant.role, 'assistant');
-    assert.deepEqual(assistant.content.find((b: { type: string }) => b.type === 'tool_use').input, { city: 'Oslo' });
+    assert.deepEqual(assistant.content.find((b: { type: string }) => b.type === 'tool_use').input, {
+      city: 'Oslo',
+    });
     const toolResult = sent.messages[2].content.find((b: { type: string }) => b.type === 'tool_result');
     assert.equal(toolResult.tool_use_id, 'call_1');
   });
