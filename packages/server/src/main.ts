@@ -68,7 +68,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       bodyLimitBytes: config.server.body_limit_bytes,
       holdBackChars: config.streaming.hold_back_chars,
       windowChars: config.streaming.window_chars,
-      detectorBudgetMs: 250,
+      detectorBudgetMs: config.inspection.detector_budget_ms,
       contentMode: config.events.content_mode,
       maxContentBytes: config.events.max_content_bytes,
       demo: config.demo,

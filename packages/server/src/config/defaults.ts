@@ -96,6 +96,10 @@ export const DEFAULTS = deepFreeze({
     /** Content longer than this (1 MiB) is truncated in the stored event. */
     max_content_bytes: 1024 * 1024,
   },
+  inspection: {
+    /** Time each detector gets per inspection; past it the detector counts as failed (reason `timeout`). */
+    detector_budget_ms: 250,
+  },
   streaming: {
     /** Characters held back from the client so the output inspector can act first; 0 = none. */
     hold_back_chars: 0,

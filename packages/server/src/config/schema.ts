@@ -164,6 +164,13 @@ export const ConfigSchema = z
         max_content_bytes: nonNegativeInt.default(DEFAULTS.events.max_content_bytes),
       })
       .prefault({}),
+    inspection: z
+      .strictObject({
+        detector_budget_ms: positiveInt
+          .default(DEFAULTS.inspection.detector_budget_ms)
+          .describe('Time each detector gets per inspection; past it the detector counts as failed.'),
+      })
+      .prefault({}),
     streaming: z
       .strictObject({
         hold_back_chars: nonNegativeInt.default(DEFAULTS.streaming.hold_back_chars),

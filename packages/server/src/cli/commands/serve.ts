@@ -1,4 +1,5 @@
 /** `parapet serve`: run the gateway until SIGINT or SIGTERM, then close cleanly. */
+import { join, resolve } from 'node:path';
 import { defineCommand, EXIT } from '../command.ts';
 import { CONFIG_OPTIONS, loadCommandConfig } from '../shared-options.ts';
 
@@ -37,11 +38,34 @@ export const serveCommand = defineCommand({
     // Imported here, not at the top, so `parapet keys …` and `--help` never load the gateway.
     const { startServer } = await import('../../main.ts');
     const server = await startServer(config);
+    const { parsePostgresUrl, SQLITE_FILE_NAME } = await import('../../store/index.ts');
+    const store =
+      server.context.store.kind === 'postgres' && config.database.url !== null
+        ? `PostgreSQL at ${parsePostgresUrl(config.database.url).display}`
+        : `SQLite at ${join(resolve(config.data_dir), SQLITE_FILE_NAME)}`;
+    io.stderr.write(startBanner({ url: server.url, store, demo: config.demo }));
     await waitForStop(io.signal);
     await server.close();
     return EXIT.OK;
   },
 });
+
+/**
+ * The lines `serve` prints to stderr once it listens: where, which store, and in demo mode what the echo
+ * model is and how to reach a real one. Never a key or a password.
+ */
+export function startBanner(info: { url: string; store: string; demo: boolean }): string {
+  const lines = [`parapet is listening on ${info.url}`, `  store: ${info.store}`];
+  if (info.demo) {
+    lines.push(
+      '  demo mode: no upstream is configured, so the built-in `echo` model answers (it repeats your message back;',
+      '  `echo-embedding` gives embeddings). Configure upstreams in parapet.yaml or set OPENAI_API_KEY /',
+      '  ANTHROPIC_API_KEY to reach real models.',
+    );
+  }
+  lines.push('  create a key with `parapet keys create --user <name>`; stop with Ctrl-C');
+  return `${lines.join('\n')}\n`;
+}
 
 /** Resolves on the first SIGINT or SIGTERM (or when `signal` aborts); a second signal kills as usual. */
 function waitForStop(signal: AbortSignal | undefined): Promise<void> {
