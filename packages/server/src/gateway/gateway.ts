@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ALLOW,
+  type EmbeddingsResponseBody,
   echoEmbeddings,
   embeddingsSegments,
   ParapetError,
@@ -92,6 +93,8 @@ async function runRequest(
   work: (draft: EventDraft, abort: AbortController) => Promise<void>,
 ): Promise<void> {
   const draft = new EventDraft(ctx, route, req.headers.traceparent);
+  // Lets a client (or an operator with a support ticket) tie a response to its stored event.
+  res.setHeader('x-parapet-event-id', draft.id);
   const abort = new AbortController();
   const onClose = (): void => {
     if (!res.writableFinished) abort.abort();
@@ -167,7 +170,8 @@ async function handleEmbeddings(
     const out = echoEmbeddings(parsed.input, parsed.model);
     draft.outputDecision = ALLOW;
     draft.responseContent = { embeddings: parsed.input.length };
-    return sendJson(res, 200, out);
+    // The OpenAI SDK asks for base64 unless told otherwise, and decodes what it gets as base64.
+    return sendJson(res, 200, body.encoding_format === 'base64' ? base64Embeddings(out) : out);
   }
   const traceparent = draft.upstreamTraceparent();
   const calls = resolved.chain
@@ -201,6 +205,18 @@ async function handleEmbeddings(
       `upstream \`${served.choice.upstream.name}\` answered with a body that is not JSON`,
     );
   }
+  // JSON that is not an embeddings list (null, an array, another object) is not passed on either.
+  if (
+    parsedBody === null ||
+    typeof parsedBody !== 'object' ||
+    Array.isArray(parsedBody) ||
+    !Array.isArray(parsedBody.data)
+  ) {
+    throw new ParapetError(
+      'PARAPET_UPSTREAM_BAD_RESPONSE',
+      `upstream \`${served.choice.upstream.name}\` answered with something that is not an embeddings list`,
+    );
+  }
   const usage = parsedBody.usage as { prompt_tokens?: unknown } | undefined;
   if (typeof usage?.prompt_tokens === 'number')
     draft.usage = { inputTokens: usage.prompt_tokens, outputTokens: 0 };
@@ -216,6 +232,20 @@ async function handleEmbeddings(
   draft.outputDecision = output.decision;
   draft.responseContent = { embeddings: Array.isArray(parsedBody.data) ? parsedBody.data.length : 0 };
   sendRaw(res, 200, raw, { 'content-type': 'application/json' });
+}
+
+/** An embeddings body with each vector as base64 of little-endian float32s (`encoding_format: "base64"`). */
+function base64Embeddings(out: EmbeddingsResponseBody): Omit<EmbeddingsResponseBody, 'data'> & {
+  data: { object: 'embedding'; index: number; embedding: string }[];
+} {
+  return {
+    ...out,
+    data: out.data.map((d) => {
+      const bytes = Buffer.alloc(d.embedding.length * 4);
+      for (const [i, x] of d.embedding.entries()) bytes.writeFloatLE(x, i * 4);
+      return { ...d, embedding: bytes.toString('base64') };
+    }),
+  };
 }
 
 async function handleModels(

@@ -75,7 +75,9 @@ export function planCall(choice: ModelChoice, input: PlanInput): PlannedCall {
       passthrough,
       stripUsage: false,
       call: {
-        target: up.target,
+        // Own object per call: the served call is found by target identity, and a fallback model may
+        // use the same upstream as the primary.
+        target: { ...up.target },
         path: '/v1/messages',
         body: JSON.stringify(body),
         headers,
@@ -113,7 +115,7 @@ export function planCall(choice: ModelChoice, input: PlanInput): PlannedCall {
     headers.authorization = `Bearer ${up.apiKey}`;
   }
   const call: UpstreamCall = {
-    target: up.target,
+    target: { ...up.target },
     path,
     body: JSON.stringify(body),
     headers,
@@ -149,7 +151,7 @@ export function planEmbeddingsCall(
     headers.authorization = `Bearer ${up.apiKey}`;
   }
   const call: UpstreamCall = {
-    target: up.target,
+    target: { ...up.target },
     path,
     body: JSON.stringify({ ...body, model: choice.upstreamModel }),
     headers,

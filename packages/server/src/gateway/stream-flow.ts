@@ -202,6 +202,9 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
       outer: for await (const chunk of src.body) {
         for (const ev of sse.push(chunk)) {
           const events = src.decoder(ev);
+          // An upstream error event or a broken one is never forwarded: the stream ends with our own.
+          const failure = upstreamStreamFailure(events);
+          if (failure !== null) throw failure;
           let payload: Payload | null;
           if (src.passthrough) {
             payload = src.stripUsage && isUsageOnly(events) ? null : { sse: ev };
@@ -218,12 +221,18 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
       }
       for (const ev of sse.end()) {
         const events = src.decoder(ev);
+        const failure = upstreamStreamFailure(events);
+        if (failure !== null) throw failure;
         if (!(await accept(src.passthrough ? { sse: ev } : null, events))) break;
       }
     }
   } catch (err) {
     if (a.abort.signal.aborted && !stopped) throw err;
-    if (err instanceof ParapetError) throw err;
+    if (err instanceof ParapetError) {
+      // Before the first byte the client gets a normal error response; after it, an error event.
+      if (!res.headersSent || err.code === 'PARAPET_POLICY_BLOCKED') throw err;
+      return interrupted(ctx, a, writeOut, sent, channels, err.code, err.message);
+    }
     // The upstream failed mid-stream.
     return interrupted(ctx, a, writeOut, sent, channels);
   } finally {
@@ -274,16 +283,15 @@ async function interrupted(
   writeOut: (text: string) => Promise<void>,
   sent: number,
   channels: Map<string, { index: number; text: string; source: Segment['source'] }>,
+  code: ErrorCode = 'PARAPET_UPSTREAM_STREAM_INTERRUPTED',
+  message = 'the upstream closed the stream before it finished',
 ): Promise<void> {
-  const message = 'the upstream closed the stream before it finished';
   if (!a.res.headersSent) {
-    throw new ParapetError('PARAPET_UPSTREAM_STREAM_INTERRUPTED', message);
+    throw new ParapetError(code, message);
   }
-  a.draft.fail('upstream_error', 200, 'PARAPET_UPSTREAM_STREAM_INTERRUPTED');
+  a.draft.fail('upstream_error', 200, code);
   try {
-    await writeOut(
-      encodeSseEvent(streamErrorEvent(a.clientFormat, 'PARAPET_UPSTREAM_STREAM_INTERRUPTED', message, sent)),
-    );
+    await writeOut(encodeSseEvent(streamErrorEvent(a.clientFormat, code, message, sent)));
   } catch {
     // The client is gone too.
   }
@@ -323,6 +331,26 @@ function channelOf(
 
 function channelSource(channel: string): Segment['source'] {
   return channel === 'text' ? 'completion' : 'tool_call';
+}
+
+/**
+ * The error to end the stream with when the upstream sent an error event (STREAM_INTERRUPTED) or an
+ * event that is not JSON (BAD_RESPONSE); null when the events are fine. The upstream's own message is not
+ * passed on: it may quote the request.
+ */
+function upstreamStreamFailure(events: readonly ChatStreamEvent[]): ParapetError | null {
+  const error = events.find((e) => e.type === 'error');
+  if (error === undefined) return null;
+  if (error.code === 'PARAPET_UPSTREAM_BAD_RESPONSE') {
+    return new ParapetError(
+      'PARAPET_UPSTREAM_BAD_RESPONSE',
+      'the upstream sent a stream event that is not JSON',
+    );
+  }
+  return new ParapetError(
+    'PARAPET_UPSTREAM_STREAM_INTERRUPTED',
+    'the upstream reported an error in the middle of the stream; try again',
+  );
 }
 
 function isUsageOnly(events: readonly ChatStreamEvent[]): boolean {
