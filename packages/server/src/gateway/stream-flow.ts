@@ -167,6 +167,15 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
     if (text.length > 0) {
       const c = channelOf(channels, channel);
       if (c.text.length < contentLimit) c.text += text;
+    } else if (detecting && payload !== null && 'sse' in payload) {
+      // Fail-safe for pass-through: an event the decoder reads no text from may still carry text (a
+      // newer event type, a `.done` summary, extended thinking). Inspect it on its own channel rather
+      // than forward it unread.
+      const extra = unmodelledText(payload.sse.data);
+      if (extra.length > 0) {
+        text = extra;
+        channel = AUX_CHANNEL;
+      }
     }
     if (payload === null) return true;
     const pushed = streamInspector.push(
@@ -310,7 +319,7 @@ function recordOutput(
   for (const [name, c] of channels) {
     segments.push({ index: c.index, source: c.source, path: name, text: c.text });
     if (name === 'text') text = c.text;
-    else toolCalls.push({ index: name, arguments: c.text });
+    else if (name !== AUX_CHANNEL) toolCalls.push({ index: name, arguments: c.text });
   }
   draft.outputSegments = segments;
   draft.outputFindings = findings;
@@ -330,7 +339,58 @@ function channelOf(
 }
 
 function channelSource(channel: string): Segment['source'] {
-  return channel === 'text' ? 'completion' : 'tool_call';
+  return channel === 'text' || channel === AUX_CHANNEL ? 'completion' : 'tool_call';
+}
+
+/** Channel for text found in events the format's decoder does not model. */
+const AUX_CHANNEL = 'aux';
+const TEXT_KEYS = new Set([
+  'text',
+  'delta',
+  'partial_json',
+  'thinking',
+  'refusal',
+  'arguments',
+  'content',
+  'output',
+  'summary',
+  'transcript',
+]);
+const MAX_UNMODELLED_CHARS = 1_000_000;
+
+/**
+ * Every string under a text-like key anywhere in an SSE event's JSON data (bounded depth and size),
+ * joined by newlines; empty when there is none or the data is not JSON.
+ */
+export function unmodelledText(data: string): string {
+  if (data.length === 0 || (data[0] !== '{' && data[0] !== '[')) return '';
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return '';
+  }
+  const parts: string[] = [];
+  let size = 0;
+  const walk = (node: unknown, depth: number, underText: boolean): void => {
+    if (size >= MAX_UNMODELLED_CHARS || depth > 8) return;
+    if (typeof node === 'string') {
+      if (underText && node.length > 0) {
+        parts.push(node);
+        size += node.length;
+      }
+      return;
+    }
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item, depth + 1, underText);
+      return;
+    }
+    if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) walk(child, depth + 1, TEXT_KEYS.has(key));
+    }
+  };
+  walk(value, 0, false);
+  return parts.join('\n').slice(0, MAX_UNMODELLED_CHARS);
 }
 
 /**
