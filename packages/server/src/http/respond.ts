@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ERROR_CODES, type ErrorCode, ParapetError } from '@parapet/core';
+import { anthropicMessages, ERROR_CODES, type ErrorCode, openaiChat, ParapetError } from '@parapet/core';
 
 /** Which error shape the client expects. */
 export type ErrorShape = 'openai' | 'anthropic';
@@ -27,25 +27,10 @@ export function sendRaw(
   res.end(body);
 }
 
-/** Anthropic's error `type` for a Parapet code (its SDK maps these to exception classes). */
-function anthropicType(code: ErrorCode, status: number): string {
-  if (status === 413) return 'request_too_large';
-  if (status === 429) return 'rate_limit_error';
-  if (code === 'PARAPET_UPSTREAM_UNAVAILABLE' && status === 529) return 'overloaded_error';
-  return ERROR_CODES[code].type;
-}
-
-/** The wire format's own error body with the Parapet code. */
-export function errorBody(
-  shape: ErrorShape,
-  code: ErrorCode,
-  message: string,
-  status: number,
-): Record<string, unknown> {
-  if (shape === 'anthropic') {
-    return { type: 'error', error: { type: anthropicType(code, status), message, code } };
-  }
-  return { error: { message, type: ERROR_CODES[code].type, code, param: null } };
+/** The wire format's own error body with the Parapet code (the formats' translators own the shapes). */
+export function errorBody(shape: ErrorShape, code: ErrorCode, message: string): Record<string, unknown> {
+  const format = shape === 'anthropic' ? anthropicMessages : openaiChat;
+  return format.errorBody(code, message, ERROR_CODES[code].type);
 }
 
 export function sendError(
@@ -58,7 +43,7 @@ export function sendError(
     res.destroy();
     return;
   }
-  sendJson(res, err.status, errorBody(shape, err.code, err.message, err.status), {
+  sendJson(res, err.status, errorBody(shape, err.code, err.message), {
     'x-parapet-error-code': err.code,
     ...headers,
   });
