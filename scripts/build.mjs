@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// Bundles the server and the CLI into packages/server/dist/parapet.mjs (dependencies stay external), for
+// Bundles the server and the CLI into packages/server/dist/parapet.mjs (with the SQLite writer thread
+// beside it) (dependencies stay external), for
 // deployments that prefer plain `node` over the tsx loader: `node packages/server/dist/parapet.mjs serve`.
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 await build({
-  entryPoints: [`${root}packages/server/src/cli/entry.ts`],
-  outfile: `${root}packages/server/dist/parapet.mjs`,
+  entryPoints: {
+    parapet: `${root}packages/server/src/cli/entry.ts`,
+    'sqlite-writer-worker': `${root}packages/server/src/store/sqlite-writer-worker.ts`,
+  },
+  outdir: `${root}packages/server/dist`,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

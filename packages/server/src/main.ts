@@ -13,7 +13,7 @@ import { closeServer, listen } from './http/server.ts';
 import { createAuthenticator } from './identity/authenticate.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createGatewayMetrics } from './observability/metrics.ts';
-import { estimateTokens, warmTokenizer } from './observability/tokens.ts';
+import { estimateTokens } from './observability/tokens.ts';
 import { createTracer } from './observability/tracing.ts';
 import { createEventRecorder, loadContentKey, openStore } from './store/index.ts';
 import { createUpstreamTransport } from './upstream/index.ts';
@@ -97,8 +97,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       metrics.upstreamResponses.inc({ provider: info.target, status_code: code });
     },
   };
-  // The tokenizer's tables load once (a fraction of a second); do it now rather than on a request.
-  setImmediate(warmTokenizer);
+
   metrics.bindRecorder(() => recorder.stats());
   const { server, url } = await listen(createGatewayHandler(context), {
     host: config.server.host,

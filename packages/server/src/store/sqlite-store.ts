@@ -4,6 +4,7 @@ import type { Event } from '@parapet/core';
 import Database from 'better-sqlite3';
 import { pendingMigrations } from './migrations.ts';
 import type { EventQuery, KeyRecord, Store } from './ports.ts';
+import { createSqliteWriterThread } from './sqlite-writer.ts';
 import {
   EVENT_COLUMNS,
   fromEventRow,
@@ -25,6 +26,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** How long a writer waits for another process's lock before failing, in ms. Default 5000. */
   busyTimeoutMs?: number;
+  /** Write events from a worker thread (default true); false writes on the calling thread. */
+  writerThread?: boolean;
 }
 
 type Db = Database.Database;
@@ -52,6 +55,26 @@ export function applySqliteMigrations(db: Db): void {
   }
 }
 
+/**
+ * The batch insert of events on one connection: one `BEGIN IMMEDIATE` transaction, idempotent on the event
+ * id. Used on the main thread or inside the writer thread.
+ */
+export function sqliteEventInserter(db: Db): (events: readonly Event[]) => void {
+  const columns = EVENT_COLUMNS.join(', ');
+  const insertEvent = db.prepare(
+    `INSERT INTO events (${columns}) VALUES (${EVENT_COLUMNS.map((c) => `@${c}`).join(', ')}) ON CONFLICT (id) DO NOTHING`,
+  );
+  const insertBatch = db.transaction((events: readonly Event[]) => {
+    // Map everything first, so a bad event fails the batch before anything is written.
+    const rows = events.map((event) => {
+      const row = toEventRow(event);
+      return { ...row, stream: row.stream ? 1 : 0 };
+    });
+    for (const row of rows) insertEvent.run(row);
+  });
+  return (events) => insertBatch.immediate(events);
+}
+
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -65,7 +88,8 @@ function isUniqueViolation(error: unknown): boolean {
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(join(options.dataDir, SQLITE_FILE_NAME));
+  const file = join(options.dataDir, SQLITE_FILE_NAME);
+  const db = new Database(file);
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
     db.pragma('journal_mode = WAL');
@@ -77,17 +101,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   const columns = EVENT_COLUMNS.join(', ');
-  const insertEvent = db.prepare(
-    `INSERT INTO events (${columns}) VALUES (${EVENT_COLUMNS.map((c) => `@${c}`).join(', ')}) ON CONFLICT (id) DO NOTHING`,
-  );
-  const insertBatch = db.transaction((events: readonly Event[]) => {
-    // Map everything first, so a bad event fails the batch before anything is written.
-    const rows = events.map((event) => {
-      const row = toEventRow(event);
-      return { ...row, stream: row.stream ? 1 : 0 };
-    });
-    for (const row of rows) insertEvent.run(row);
-  });
+  const insertInline = sqliteEventInserter(db);
+  // Writes go to a worker thread by default: SQLite's WAL checkpoints fsync, which would otherwise stall
+  // the event loop (and every request on it) for milliseconds at a time.
+  const writer = options.writerThread === false ? null : createSqliteWriterThread({ file, busyTimeoutMs });
   const selectEvent = db.prepare(`SELECT ${columns} FROM events WHERE id = ?`);
   const countAll = db.prepare('SELECT count(*) FROM events').pluck();
   const insertKey = db.prepare(
@@ -110,7 +127,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async insertEvents(events) {
       open();
       if (events.length === 0) return;
-      insertBatch.immediate(events);
+      if (writer === null) insertInline(events);
+      else await writer.insert(events);
     },
 
     async queryEvents(query: EventQuery) {
@@ -182,6 +200,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async close() {
       if (closed) return;
       closed = true;
+      await writer?.close();
       db.close();
     },
   };
