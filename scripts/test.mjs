@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under packages/*/test with Node's test runner (TypeScript through tsx).
+// Runs every *.test.ts under packages/*/test and bench/ with Node's test runner (TypeScript through tsx).
 // Usage: npm test [-- <substring filter on file path>]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -10,7 +10,7 @@ const filters = process.argv.slice(2);
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name === 'fixtures') continue;
+    if (name === 'node_modules' || name === 'fixtures' || name === '.work') continue;
     const full = join(dir, name);
     if (statSync(full).isDirectory()) walk(full, out);
     else if (name.endsWith('.test.ts')) out.push(full);
@@ -28,6 +28,7 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
   }
   walk(testDir, files);
 }
+walk(join(root, 'bench'), files);
 const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (selected.length === 0) {
   console.error('no test files matched');

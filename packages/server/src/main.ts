@@ -2,7 +2,6 @@
  * The composition root: the only place that wires the gateway together. Everything else receives its
  * collaborators as arguments.
  */
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { allowAll, type Decider, type Detector } from '@parapet/core';
 import type { Config } from './config/index.ts';
@@ -17,6 +16,7 @@ import { estimateTokens } from './observability/tokens.ts';
 import { createTracer } from './observability/tracing.ts';
 import { createEventRecorder, loadContentKey, openStore } from './store/index.ts';
 import { createUpstreamTransport } from './upstream/index.ts';
+import { pooledRandomBytes } from './util/random-pool.ts';
 
 export interface StartOptions {
   log?: Logger;
@@ -130,5 +130,5 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
 /** Time-ordered event id: 12 hex digits of milliseconds, then 16 random hex digits. */
 function eventId(): string {
-  return `evt_${Date.now().toString(16).padStart(12, '0')}${randomBytes(8).toString('hex')}`;
+  return `evt_${Date.now().toString(16).padStart(12, '0')}${pooledRandomBytes(8).toString('hex')}`;
 }

@@ -11,6 +11,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { pooledRandomBytes } from '../util/random-pool.ts';
 
 /** File name of the generated content key inside the data directory. */
 export const CONTENT_KEY_FILE_NAME = 'encryption.key';
@@ -132,7 +133,7 @@ function checkKey(key: Uint8Array): void {
  */
 export function encryptContent(key: Uint8Array, plaintext: string): string {
   checkKey(key);
-  const iv = randomBytes(IV_BYTES);
+  const iv = pooledRandomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   const tag = cipher.getAuthTag();
