@@ -43,6 +43,8 @@ export function createSqliteWriterThread(options: SqliteWriterThreadOptions): Sq
   const start = (): Worker => {
     const w = new Worker(WORKER_URL, {
       workerData: { file: options.file, busyTimeoutMs: options.busyTimeoutMs },
+      // The worker only maps rows and calls SQLite: a small young generation keeps its memory small.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     w.unref();
     w.on('message', (reply: Reply) => {
