@@ -1,4 +1,4 @@
-export * from './detectors/contract.ts';
+export * from './detectors/index.ts';
 export * from './errors/codes.ts';
 export * from './eval/index.ts';
 export * from './model/index.ts';

@@ -1,0 +1,20 @@
+import { codeDefinition } from './code/code.ts';
+import { confidentialDefinition } from './confidential/confidential.ts';
+import { dictionaryDefinition } from './dictionary/dictionary.ts';
+import { fingerprintDefinition } from './fingerprint/fingerprint.ts';
+import { piiDefinition } from './pii/index.ts';
+import type { DetectorDefinition } from './registry.ts';
+import { secretsDefinition } from './secrets/index.ts';
+
+/**
+ * The built-in detectors, in the order they are reported. An explicit list: adding a detector means adding
+ * it here (nothing registers itself on import).
+ */
+export const BUILTIN_DETECTORS: readonly DetectorDefinition[] = Object.freeze([
+  piiDefinition,
+  secretsDefinition,
+  codeDefinition,
+  confidentialDefinition,
+  dictionaryDefinition,
+  fingerprintDefinition,
+] as DetectorDefinition[]);

@@ -1,0 +1,844 @@
+import { z } from 'zod';
+import type { Finding } from '../../model/finding.ts';
+import type { Segment } from '../../model/segment.ts';
+import type { Detector, DetectorContext } from '../contract.ts';
+import {
+  ADDRESS_CUES,
+  LOCATION_PHRASES,
+  LOCATION_STRONG_PHRASES,
+  ORG_LEGAL_FORMS,
+  ORG_PHRASES,
+  ORG_SUFFIXES,
+  PARTICLES,
+  PERSON_CUES_STRONG,
+  PERSON_CUES_WEAK,
+  PERSON_PHRASES,
+  STREET_ENDINGS,
+  STREET_PREFIXES,
+  STREET_SUFFIXES,
+  STREET_WORDS,
+  TITLES,
+  type Token,
+  tokenize,
+  UNIT_WORDS,
+} from './names-features.ts';
+import { loadNamesGazetteer, type NamesGazetteer } from './names-gazetteer.ts';
+
+/** Entity types the names detector reports. */
+export const NAMES_TYPES = ['PERSON', 'LOCATION', 'STREET_ADDRESS', 'ORGANIZATION'] as const;
+export type NamesType = (typeof NAMES_TYPES)[number];
+
+/** Default minimum score for a finding to be reported. */
+export const NAMES_DEFAULT_MIN_SCORE = 0.5;
+
+/** Settings of the names detector, validated once when it is built. */
+export const NamesSettings = z.object({
+  /** Findings scoring below this are dropped (0–1). */
+  min_score: z.number().min(0).max(1).optional(),
+  /** Entity types to report; all four when absent. */
+  types: z.array(z.enum(NAMES_TYPES)).optional(),
+});
+export type NamesSettings = z.infer<typeof NamesSettings>;
+
+/** A candidate before overlap resolution. */
+interface Candidate {
+  type: NamesType;
+  start: number;
+  end: number;
+  score: number;
+  rule: string;
+  explanation: string;
+}
+
+const RULE_PREFIX: Record<NamesType, string> = {
+  PERSON: 'pii.names.person',
+  LOCATION: 'pii.names.location',
+  STREET_ADDRESS: 'pii.names.street-address',
+  ORGANIZATION: 'pii.names.organization',
+};
+// Ties between overlapping candidates of equal score go to the more specific type.
+const PRIORITY: Record<NamesType, number> = { STREET_ADDRESS: 4, ORGANIZATION: 3, PERSON: 2, LOCATION: 1 };
+
+/** Score of two or three capitalised, non-dictionary words with no other evidence. */
+const UNKNOWN_PAIR_SCORE = 0.55;
+const SENTENCE_BREAK_RE = /[.!?:;\n\r"“(>*#|]/u;
+/** Whether the city line after a street belongs to the STREET_ADDRESS span (else it is a LOCATION). */
+const CITY_IN_ADDRESS = false;
+/** What may separate the lines of one postal address. */
+const ADDRESS_JOIN_RE = /^(?:,[ \t]{0,4}|,?[ \t]{0,4}\r?\n[ \t>?]{0,8}|[ \t]{1,4})$/u;
+const NUMBER_RE = /^\p{N}{1,6}\p{L}?$/u;
+
+/** Text between two tokens. */
+function gapBetween(text: string, a: Token, b: Token): string {
+  return text.slice(a.end, b.start);
+}
+
+/** True when `gap` joins two words of one name: a single space, or `. ` after an initial or a title. */
+function nameGap(gap: string, prev: Token): boolean {
+  if (gap === ' ') return true;
+  return gap === '. ' && prev.dot && (prev.shape === 'initial' || TITLES.has(prev.lower));
+}
+
+function isNameShaped(t: Token): boolean {
+  return t.shape === 'cap' || t.shape === 'initial';
+}
+
+class Scanner {
+  readonly out: Candidate[] = [];
+  constructor(
+    readonly text: string,
+    readonly tokens: Token[],
+    readonly gz: NamesGazetteer,
+  ) {}
+
+  /** The 1–3 lower-cased words before token `i`, if no sentence break separates them. */
+  before(i: number, words: number): string | undefined {
+    let phrase = '';
+    for (let k = 1; k <= words; k++) {
+      const j = i - k;
+      if (j < 0) return undefined;
+      const next = this.tokens[j + 1]!;
+      const tok = this.tokens[j]!;
+      const gap = gapBetween(this.text, tok, next);
+      if (gap.length > 3 || SENTENCE_BREAK_RE.test(gap)) return undefined;
+      phrase = phrase === '' ? tok.lower : tok.lower + ' ' + phrase;
+    }
+    return phrase;
+  }
+
+  /** True when token `i` starts a sentence or a line. */
+  sentenceInitial(i: number): boolean {
+    if (i === 0) return true;
+    const gap = gapBetween(this.text, this.tokens[i - 1]!, this.tokens[i]!);
+    return SENTENCE_BREAK_RE.test(gap) || (this.tokens[i - 1]!.dot && gap.startsWith('.'));
+  }
+
+  hasPhraseBefore(i: number, set: ReadonlySet<string>): boolean {
+    for (let w = 1; w <= 3; w++) {
+      const p = this.before(i, w);
+      if (p !== undefined && set.has(p)) return true;
+    }
+    return false;
+  }
+
+  isStop(t: Token): boolean {
+    return this.gz.stopwords.has(t.lower) || TITLES.has(t.lower);
+  }
+
+  add(type: NamesType, start: number, end: number, score: number, rule: string, explanation: string): void {
+    if (end > start) {
+      this.out.push({
+        type,
+        start,
+        end,
+        score: Math.min(1, score),
+        rule: RULE_PREFIX[type] + rule,
+        explanation,
+      });
+    }
+  }
+
+  scan(): void {
+    this.people();
+    this.places();
+    this.organizations();
+    this.addresses();
+    this.extendAddresses();
+  }
+
+  /** Maximal runs of name-shaped tokens joined by single spaces; lower-case particles allowed inside. */
+  *runs(): Generator<[number, number]> {
+    const toks = this.tokens;
+    let i = 0;
+    while (i < toks.length) {
+      if (!isNameShaped(toks[i]!)) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j + 1 < toks.length && j - i < 6) {
+        const next = toks[j + 1]!;
+        if (!nameGap(gapBetween(this.text, toks[j]!, next), toks[j]!)) break;
+        if (isNameShaped(next) || (next.shape === 'upper' && ORG_SUFFIXES.has(next.lower))) {
+          j++;
+        } else if (PARTICLES.has(next.lower) && j + 2 < toks.length && isNameShaped(toks[j + 2]!)) {
+          if (gapBetween(this.text, next, toks[j + 2]!) !== ' ') break;
+          j += 2;
+        } else break;
+      }
+      yield [i, j];
+      i = j + 1;
+    }
+  }
+
+  people(): void {
+    const { tokens: toks, gz } = this;
+    /** Single-name candidates by token index, for the list rule below. */
+    const singles = new Map<number, Candidate>();
+    for (const [runStart, runEnd] of this.runs()) {
+      let a = runStart;
+      let b = runEnd;
+      let titled = false;
+      // Leading titles and stop words are context, not name.
+      while (a <= b && (this.isStop(toks[a]!) || toks[a]!.shape === 'initial')) {
+        if (TITLES.has(toks[a]!.lower)) titled = true;
+        else if (toks[a]!.shape === 'initial' && a + 1 <= b && !toks[a]!.dot) break;
+        a++;
+      }
+      // A title inside the run (`Sie Herr Jürgen Schneider`) starts the name.
+      for (let k = b - 1; k >= a; k--) {
+        if (TITLES.has(toks[k]!.lower)) {
+          a = k + 1;
+          titled = true;
+          break;
+        }
+      }
+      while (b >= a && this.isStop(toks[b]!)) b--;
+      if (a > b) continue;
+      if (!titled && a > 0 && TITLES.has(toks[a - 1]!.lower)) titled = true;
+      const n = b - a + 1;
+      const first = toks[a]!;
+      const last = toks[b]!;
+      let words = 0;
+      let givenHits = 0;
+      let surnameHits = 0;
+      let ambiguousHits = 0;
+      let placeHits = 0;
+      let commonHits = 0;
+      for (let k = a; k <= b; k++) {
+        const t = toks[k]!;
+        if (t.shape !== 'cap') continue;
+        words++;
+        if (gz.common.has(t.lower) && !gz.ambiguous.has(t.lower)) commonHits++;
+        if (gz.ambiguous.has(t.lower)) ambiguousHits++;
+        else if (gz.given.has(t.lower)) givenHits++;
+        else if (gz.surnames.has(t.lower)) surnameHits++;
+        if (gz.places.has(t.lower)) placeHits++;
+      }
+      if (words === 0) continue;
+      const greeting = !titled && a > 0 && PERSON_CUES_STRONG.has(toks[a - 1]!.lower);
+      const strongCue =
+        titled ||
+        (a > 0 && PERSON_CUES_STRONG.has(toks[a - 1]!.lower) && !this.sentenceBreakBefore(a)) ||
+        this.hasPhraseBefore(a, PERSON_PHRASES) ||
+        (a > 0 &&
+          toks[a - 1]!.lower === 'name' &&
+          /^\s*[:?]\s*$/u.test(gapBetween(this.text, toks[a - 1]!, first)));
+      const weakCue =
+        (a > 0 && PERSON_CUES_WEAK.has(toks[a - 1]!.lower)) ||
+        this.text.slice(last.end, last.end + 2) === "'s" ||
+        /^ (?:said|says|is|was|had|lives|from|of|will|spent|shouted)\b/u.test(
+          this.text.slice(last.end, last.end + 10),
+        );
+      const initial = this.sentenceInitial(a);
+      const firstKnown = gz.given.has(first.lower) && !gz.ambiguous.has(first.lower);
+      const lastKnown = gz.surnames.has(last.lower) || gz.given.has(last.lower);
+      let score = 0;
+      let why = '';
+      if (n >= 2) {
+        if (firstKnown && (lastKnown || last.shape === 'cap')) {
+          score = lastKnown ? 0.9 : 0.8;
+          why = 'given name followed by a capitalised surname';
+        } else if (givenHits + surnameHits + ambiguousHits >= 2 && givenHits + surnameHits >= 1) {
+          score = 0.75;
+          why = 'several name words in the gazetteer';
+        } else if (lastKnown && !gz.ambiguous.has(last.lower) && n <= 4) {
+          score = 0.6;
+          why = 'capitalised words ending in a known surname';
+        } else if (commonHits === 0 && placeHits === 0 && ambiguousHits === 0 && n <= 3) {
+          score =
+            initial && !/^ \p{Ll}/u.test(this.text.slice(last.end, last.end + 2)) ? 0.3 : UNKNOWN_PAIR_SCORE;
+          why = 'capitalised words that are not common words';
+        } else {
+          score = 0.3;
+          why = 'capitalised words';
+        }
+        if (placeHits === words && !strongCue) score = Math.min(score, 0.3);
+      } else {
+        const known =
+          (gz.given.has(first.lower) || gz.surnames.has(first.lower)) && !gz.ambiguous.has(first.lower);
+        if (first.shape !== 'cap') continue;
+        if (known) {
+          score = initial ? 0.4 : 0.5;
+          why = 'name in the gazetteer';
+        } else if (
+          !initial &&
+          !gz.common.has(first.lower) &&
+          !this.isStop(first) &&
+          !gz.places.has(first.lower)
+        ) {
+          score = 0.35;
+          why = 'capitalised word that is not a common word';
+        } else {
+          score = 0.2;
+          why = 'capitalised word';
+        }
+        if (gz.places.has(first.lower) && !strongCue) score = Math.min(score, 0.3);
+        if (gz.organizations.has(first.lower)) score = Math.min(score, 0.3);
+      }
+      if (strongCue) {
+        score = Math.max(score + 0.3, greeting && givenHits + surnameHits === 0 ? 0.6 : 0.75);
+        why += ' after a person cue';
+      } else if (weakCue && score >= 0.35) {
+        score += 0.1;
+        why += ' near a person cue';
+      }
+      if (ORG_SUFFIXES.has(last.lower) || ORG_SUFFIXES.has(toks[runEnd]!.lower)) score = Math.min(score, 0.3);
+      if (STREET_SUFFIXES.has(last.lower) && n >= 2) score = Math.min(score, 0.3);
+      // Ordinary words ("Family Day", "Hello World") are not names, whatever the cue says.
+      if (commonHits > 0 && (n === 1 || givenHits + surnameHits === 0)) score = Math.min(score, 0.35);
+      // Speaker labels (`Ella: What a wife`) and vocatives (`Cora, can I…`) at a line start.
+      if (n === 1 && initial && score >= 0.4 && score < 0.6) {
+        const after = this.text.slice(last.end, last.end + 3);
+        if (/^:|^, [\p{Ll}]/u.test(after) && this.lineStart(a)) {
+          score = 0.6;
+          why += ' as a speaker label or vocative';
+        }
+      }
+      this.add('PERSON', first.start, last.end, score, n >= 2 ? '.full-name' : '.single-name', why);
+      if (n === 1) singles.set(a, this.out.at(-1)!);
+    }
+    this.listOfNames(singles);
+    this.lowerCaseNames();
+  }
+
+  /** `Kevin, Brittany and Terri`: single names coordinated with a known name are names too. */
+  listOfNames(singles: Map<number, Candidate>): void {
+    const { tokens: toks, text } = this;
+    const linked = (i: number, j: number): boolean => {
+      const gap = gapBetween(text, toks[i]!, toks[j]!);
+      return gap === ', ' || gap === ' & ' || gap === ',';
+    };
+    const neighbours = (i: number): number[] => {
+      const out: number[] = [];
+      if (singles.has(i + 1) && linked(i, i + 1)) out.push(i + 1);
+      if (singles.has(i - 1) && linked(i - 1, i)) out.push(i - 1);
+      const and = toks[i + 1];
+      if (and && (and.lower === 'and' || and.lower === 'or') && singles.has(i + 2)) out.push(i + 2);
+      const and2 = toks[i - 1];
+      if (and2 && (and2.lower === 'and' || and2.lower === 'or') && singles.has(i - 2)) out.push(i - 2);
+      return out;
+    };
+    for (const [i, c] of singles) {
+      if (c.score >= 0.6 || c.score < 0.2) continue;
+      const ns = neighbours(i);
+      const known = ns.filter((j) => singles.get(j)!.score >= 0.4).length;
+      if ((c.score >= 0.4 && known >= 1) || known >= 2) {
+        c.score = 0.6;
+        c.explanation += ' in a list of names';
+      }
+    }
+  }
+
+  /** Names written in lower case (`my name is lena andersson`): both words must be known, uncommon names. */
+  lowerCaseNames(): void {
+    const { tokens: toks, gz } = this;
+    const nameLike = (t: Token | undefined, set: ReadonlySet<string>) =>
+      t !== undefined &&
+      t.shape === 'lower' &&
+      set.has(t.lower) &&
+      !gz.common.has(t.lower) &&
+      !gz.ambiguous.has(t.lower);
+    for (let i = 0; i < toks.length; i++) {
+      const t = toks[i]!;
+      if (!nameLike(t, gz.given)) continue;
+      const next = toks[i + 1];
+      if (nameLike(next, gz.surnames) && gapBetween(this.text, t, next!) === ' ') {
+        this.add('PERSON', t.start, next!.end, 0.6, '.lower-case', 'given name and surname in lower case');
+        i++;
+      } else if (this.hasPhraseBefore(i, PERSON_PHRASES) || TITLES.has(toks[i - 1]?.lower ?? '')) {
+        this.add('PERSON', t.start, t.end, 0.6, '.lower-case', 'name in lower case after a person cue');
+      }
+    }
+  }
+
+  /** Index of the first token starting at or after `offset`, or -1 (binary search). */
+  firstTokenFrom(offset: number): number {
+    let lo = 0;
+    let hi = this.tokens.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.tokens[mid]!.start < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.tokens.length ? lo : -1;
+  }
+
+  /** True when token `i` is the first token on its line. */
+  lineStart(i: number): boolean {
+    if (i === 0) return true;
+    return gapBetween(this.text, this.tokens[i - 1]!, this.tokens[i]!).includes('\n');
+  }
+
+  sentenceBreakBefore(i: number): boolean {
+    return i > 0 && SENTENCE_BREAK_RE.test(gapBetween(this.text, this.tokens[i - 1]!, this.tokens[i]!));
+  }
+
+  places(): void {
+    const { tokens: toks, gz } = this;
+    const maxN = gz.maxPhraseTokens;
+    let i = 0;
+    while (i < toks.length) {
+      const t = toks[i]!;
+      if (t.shape !== 'cap' && t.shape !== 'upper') {
+        i++;
+        continue;
+      }
+      // Longest gazetteer phrase starting here.
+      let matchEnd = -1;
+      let key = '';
+      for (let j = i; j < toks.length && j - i < maxN; j++) {
+        if (j > i) {
+          const gap = gapBetween(this.text, toks[j - 1]!, toks[j]!);
+          if (gap !== ' ' && !(gap === '. ' && toks[j - 1]!.dot)) break;
+          key += ' ';
+        }
+        key += toks[j]!.lower;
+        if (gz.places.has(key)) matchEnd = j;
+      }
+      const cue = this.hasPhraseBefore(i, LOCATION_PHRASES);
+      const strong = this.hasPhraseBefore(i, LOCATION_STRONG_PHRASES);
+      if (matchEnd >= 0) {
+        const single = matchEnd === i;
+        let score = 0.75;
+        if (single && (gz.given.has(t.lower) || gz.surnames.has(t.lower))) score = 0.45;
+        if (single && this.isStop(t)) score = 0.3;
+        if (single && t.shape === 'upper' && t.text.length <= 3) score = 0.3;
+        if (cue) score += 0.15;
+        this.add(
+          'LOCATION',
+          t.start,
+          toks[matchEnd]!.end,
+          score,
+          '.gazetteer',
+          'place name in the gazetteer',
+        );
+        i = matchEnd + 1;
+        continue;
+      }
+      if (strong && !this.isStop(t)) {
+        let j = i;
+        while (j + 1 < toks.length && j - i < 3 && toks[j + 1]!.shape === t.shape) {
+          if (gapBetween(this.text, toks[j]!, toks[j + 1]!) !== ' ') break;
+          j++;
+        }
+        this.add('LOCATION', t.start, toks[j]!.end, 0.65, '.context', 'capitalised words after a place cue');
+        i = j + 1;
+        continue;
+      }
+      i++;
+    }
+  }
+
+  organizations(): void {
+    const { tokens: toks, gz, text } = this;
+    for (const [runStart, runEnd] of this.runs()) {
+      let a = runStart;
+      while (a <= runEnd && this.isStop(toks[a]!) && !ORG_SUFFIXES.has(toks[a]!.lower)) a++;
+      if (a > runEnd) continue;
+      // Name followed by a legal form or an organisation word.
+      let suffixAt = -1;
+      for (let k = runEnd; k > a; k--) {
+        if (ORG_SUFFIXES.has(toks[k]!.lower.replace(/\./gu, ''))) {
+          suffixAt = k;
+          break;
+        }
+      }
+      if (suffixAt > a) {
+        const suffix = toks[suffixAt]!;
+        const legal = ORG_LEGAL_FORMS.has(suffix.lower);
+        const end = suffix.dot && legal ? suffix.end + 1 : suffix.end;
+        this.add(
+          'ORGANIZATION',
+          toks[a]!.start,
+          end,
+          legal ? 0.9 : 0.7,
+          '.suffix',
+          'capitalised name ending in an organisation word',
+        );
+        continue;
+      }
+      // Known organisation names.
+      let key = '';
+      let matched = -1;
+      for (let k = a; k <= runEnd; k++) {
+        key += (k > a ? ' ' : '') + toks[k]!.lower;
+        if (gz.organizations.has(key)) matched = k;
+      }
+      if (matched >= a) {
+        const score = this.hasPhraseBefore(a, ORG_PHRASES) ? 0.85 : 0.7;
+        this.add(
+          'ORGANIZATION',
+          toks[a]!.start,
+          toks[matched]!.end,
+          score,
+          '.gazetteer',
+          'organisation in the gazetteer',
+        );
+        continue;
+      }
+      if (this.hasPhraseBefore(a, ORG_PHRASES) && !this.isStop(toks[a]!)) {
+        this.add(
+          'ORGANIZATION',
+          toks[a]!.start,
+          toks[runEnd]!.end,
+          0.6,
+          '.context',
+          'capitalised name after an employer cue',
+        );
+        continue;
+      }
+      // Hyphenated surname pairs (`Mayo-Walters`), a common firm-name shape.
+      if (runStart === runEnd) {
+        const t = toks[a]!;
+        const parts = t.lower.split('-');
+        if (
+          parts.length === 2 &&
+          t.shape === 'cap' &&
+          parts.every((p) => gz.surnames.has(p) && !gz.given.has(p))
+        ) {
+          this.add('ORGANIZATION', t.start, t.end, 0.6, '.surname-pair', 'two surnames joined by a hyphen');
+        }
+      }
+    }
+    // `Hawkins, Richardson and Santana`: three surnames in a law-firm pattern.
+    for (let i = 0; i + 3 < toks.length; i++) {
+      const [t0, t1, t2, t3] = [toks[i]!, toks[i + 1]!, toks[i + 2]!, toks[i + 3]!];
+      if (t2.lower !== 'and' || gapBetween(text, t0, t1) !== ', ') continue;
+      if (gapBetween(text, t1, t2) !== ' ' || gapBetween(text, t2, t3) !== ' ') continue;
+      const names = [t0, t1, t3];
+      if (!names.every((t) => t.shape === 'cap' || (t.shape === 'lower' && gz.surnames.has(t.lower))))
+        continue;
+      const surnames = names.filter((t) => gz.surnames.has(t.lower) && !gz.given.has(t.lower)).length;
+      // `our 3 founders: Monjeau, Graves and Reed` is a list of people, not a firm.
+      if (i > 0 && /:\s*$/u.test(gapBetween(text, toks[i - 1]!, t0))) continue;
+      if (surnames < 2) continue;
+      this.add('ORGANIZATION', t0.start, t3.end, 0.85, '.firm-name', 'three surnames in a firm-name pattern');
+    }
+  }
+
+  addresses(): void {
+    const { tokens: toks, text } = this;
+    const n = toks.length;
+    const isNum = (t: Token | undefined) => t !== undefined && t.shape === 'num' && NUMBER_RE.test(t.text);
+    const wordish = (t: Token) => t.shape === 'cap' || t.shape === 'upper' || t.shape === 'initial';
+    for (let i = 0; i < n; i++) {
+      const t = toks[i]!;
+      // A: `1668 Glyn St`, `159 Eleftheriou Venizelou str`.
+      if (isNum(t)) {
+        let j = i + 1;
+        let hit = -1;
+        while (j < n && j - i <= 5) {
+          const tj = toks[j]!;
+          const gap = gapBetween(text, toks[j - 1]!, tj);
+          if (gap !== ' ' && !(gap === '. ' && toks[j - 1]!.dot)) break;
+          if (j > i + 1 && STREET_SUFFIXES.has(tj.lower)) hit = j;
+          if (!wordish(tj) && !PARTICLES.has(tj.lower) && !STREET_SUFFIXES.has(tj.lower)) break;
+          j++;
+        }
+        if (hit > 0) {
+          const last = toks[hit]!;
+          const end = last.dot && last.lower.length <= 4 ? last.end + 1 : last.end;
+          this.add(
+            'STREET_ADDRESS',
+            t.start,
+            this.extendUnit(hit, end),
+            0.85,
+            '.number-street',
+            'house number, street name and street type',
+          );
+          continue;
+        }
+      }
+      // B: `Hauptstraße 5`, `Erzsébet tér 19.`, `Søndergade 52`.
+      if ((t.shape === 'cap' || t.shape === 'lower' || t.shape === 'upper') && isNum(toks[i + 1])) {
+        const num = toks[i + 1]!;
+        if (gapBetween(text, t, num) !== ' ' && !(gapBetween(text, t, num) === '. ' && t.dot)) continue;
+        const lower = t.lower;
+        const streety =
+          STREET_WORDS.has(lower) ||
+          STREET_ENDINGS.some((e) => lower.length >= e.length + 3 && lower.endsWith(e));
+        const cue = this.hasPhraseBefore(i, ADDRESS_CUES) || this.nearAddressWord(i);
+        if (streety || (cue && t.shape === 'cap' && !this.isStop(t))) {
+          let a = i;
+          while (a - 1 >= 0 && a - i > -3 && wordish(toks[a - 1]!) && !this.isStop(toks[a - 1]!)) {
+            if (gapBetween(text, toks[a - 1]!, toks[a]!) !== ' ') break;
+            a--;
+          }
+          // A leading house number (`9721 Dalmatinova 43`) belongs to the same address.
+          if (a > 0 && isNum(toks[a - 1]) && gapBetween(text, toks[a - 1]!, toks[a]!) === ' ') a--;
+          const end = num.end;
+          // `Erzsébet tér 19.` keeps its ordinal dot unless the dot ends the sentence.
+          const withDot =
+            num.dot && /^\.[ \t]{0,4}(?:\n|\p{Ll}|,)/u.test(text.slice(num.end, num.end + 7)) ? end + 1 : end;
+          this.add(
+            'STREET_ADDRESS',
+            toks[a]!.start,
+            this.extendUnit(i + 1, withDot),
+            streety ? 0.8 : 0.55,
+            streety ? '.street-number' : '.name-number',
+            streety ? 'street name and house number' : 'name and number after an address cue',
+          );
+          continue;
+        }
+      }
+      // C: `Rue de la Paix`, `31 Rue Al Imam Al Bakri`, `Via Roma 12`.
+      if (STREET_PREFIXES.has(t.lower) && (t.shape === 'cap' || isNum(toks[i - 1]))) {
+        let j = i + 1;
+        let lastName = -1;
+        while (j < n && j - i <= 6) {
+          const tj = toks[j]!;
+          if (gapBetween(text, toks[j - 1]!, tj) !== ' ') break;
+          if (wordish(tj)) lastName = j;
+          else if (!PARTICLES.has(tj.lower)) break;
+          j++;
+        }
+        if (lastName > i) {
+          let a = i;
+          if (i > 0 && isNum(toks[i - 1]) && gapBetween(text, toks[i - 1]!, t) === ' ') a = i - 1;
+          let endTok = lastName;
+          const after = toks[lastName + 1];
+          if (isNum(after) && /^,? $/u.test(gapBetween(text, toks[lastName]!, after!))) endTok = lastName + 1;
+          this.add(
+            'STREET_ADDRESS',
+            toks[a]!.start,
+            this.extendUnit(endTok, toks[endTok]!.end),
+            a < i || endTok > lastName ? 0.8 : 0.65,
+            '.street-prefix',
+            'street type followed by a street name',
+          );
+          continue;
+        }
+      }
+      // F: `03751 Gerrit Achterberghove 137`: house number, name words, number.
+      if (isNum(t)) {
+        let j = i + 1;
+        while (j < n && j - i <= 4 && wordish(toks[j]!) && gapBetween(text, toks[j - 1]!, toks[j]!) === ' ')
+          j++;
+        if (j > i + 1 && j < n && isNum(toks[j]) && gapBetween(text, toks[j - 1]!, toks[j]!) === ' ') {
+          this.add(
+            'STREET_ADDRESS',
+            t.start,
+            this.extendUnit(j, toks[j]!.end),
+            0.7,
+            '.number-name-number',
+            'number, street name and number',
+          );
+          continue;
+        }
+      }
+      // G: `Elisabeth Parks`, `Philip Bypass`: capitalised name ending in a street type, no number.
+      if (
+        t.shape === 'cap' &&
+        (i === 0 || !wordish(toks[i - 1]!) || gapBetween(text, toks[i - 1]!, t) !== ' ')
+      ) {
+        const g = this.tokens;
+        let j = i;
+        while (
+          j + 1 < n &&
+          j - i < 3 &&
+          g[j + 1]!.shape === 'cap' &&
+          gapBetween(text, g[j]!, g[j + 1]!) === ' '
+        )
+          j++;
+        const last = g[j]!;
+        if (
+          j > i &&
+          STREET_SUFFIXES.has(last.lower) &&
+          !this.gz.common.has(t.lower) &&
+          !this.isStop(t) &&
+          !this.gz.places.has(t.lower)
+        ) {
+          const end = last.dot && last.lower.length <= 4 ? last.end + 1 : last.end;
+          this.add(
+            'STREET_ADDRESS',
+            t.start,
+            end,
+            0.6,
+            '.street-type',
+            'capitalised name ending in a street type',
+          );
+        }
+      }
+      // D: `Suite 501`, `Apt. 656`.
+      if (UNIT_WORDS.has(t.lower) && isNum(toks[i + 1])) {
+        const gap = gapBetween(text, t, toks[i + 1]!);
+        if (gap === ' ' || gap === '. ') {
+          this.add('STREET_ADDRESS', t.start, toks[i + 1]!.end, 0.6, '.unit', 'apartment or suite number');
+        }
+      }
+      // E: US military addresses `PSC 0413, Box 8144`, `USNS Møller\nFPO AA 85844`.
+      if (
+        (t.text === 'USNS' || t.text === 'USNV' || t.text === 'USS' || t.text === 'USCGC') &&
+        toks[i + 1]?.shape === 'cap'
+      ) {
+        let end = toks[i + 1]!.end;
+        const fpo = toks[i + 2];
+        if (fpo && (fpo.text === 'FPO' || fpo.text === 'APO') && isNum(toks[i + 4])) end = toks[i + 4]!.end;
+        this.add('STREET_ADDRESS', t.start, end, 0.8, '.military', 'military postal address');
+      }
+      if (t.text === 'PSC' && isNum(toks[i + 1]) && toks[i + 2]?.text === 'Box' && isNum(toks[i + 3])) {
+        const apo = toks[i + 4];
+        const end = apo?.text === 'APO' && isNum(toks[i + 6]) ? toks[i + 6]!.end : toks[i + 3]!.end;
+        this.add('STREET_ADDRESS', t.start, end, 0.8, '.military', 'military postal address');
+      }
+    }
+  }
+
+  /**
+   * Extends each street address over the lines that complete it: unit, city (with state and postcode),
+   * country and postcode, separated by commas or line breaks (`…Street\n Suite 5\n Kissousa\n Cyprus 36903`).
+   */
+  extendAddresses(): void {
+    const { tokens: toks, text, gz } = this;
+    for (const addr of this.out.filter((c) => c.type === 'STREET_ADDRESS')) {
+      if (addr.type !== 'STREET_ADDRESS' || addr.score < 0.6) continue;
+      let i = this.firstTokenFrom(addr.end);
+      for (let part = 0; part < 5 && i >= 0 && i < toks.length; part++) {
+        const gap = text.slice(addr.end, toks[i]!.start);
+        if (!ADDRESS_JOIN_RE.test(gap)) break;
+        const first = toks[i]!;
+        let j = i;
+        if (UNIT_WORDS.has(first.lower) && toks[i + 1]?.shape === 'num') {
+          j = i + 1;
+        } else if (first.shape === 'cap' || first.shape === 'upper') {
+          while (j + 1 < toks.length && j - i < 4) {
+            const next = toks[j + 1]!;
+            const sameLine = !text.slice(toks[j]!.end, next.start).includes('\n');
+            if (!sameLine || (next.shape !== first.shape && !PARTICLES.has(next.lower))) break;
+            if (!/^[ -]$/u.test(gapBetween(text, toks[j]!, next))) break;
+            j++;
+          }
+          while (j > i && PARTICLES.has(toks[j]!.lower)) j--;
+          if (j === i && this.isStop(first) && !gz.places.has(first.lower)) break;
+          if (!CITY_IN_ADDRESS) {
+            // The city line is reported as a LOCATION, the street part stays the address.
+            this.add(
+              'LOCATION',
+              first.start,
+              toks[j]!.end,
+              0.8,
+              '.address-city',
+              'city line after a street address',
+            );
+            break;
+          }
+          // `, VIC`, `, NS 12345`: state code and postcode on the same line.
+          for (let k = 0; k < 2; k++) {
+            const next = toks[j + 1];
+            if (next === undefined || text.slice(toks[j]!.end, next.start).includes('\n')) break;
+            if (!/^,? {1,4}$/u.test(gapBetween(text, toks[j]!, next))) break;
+            if (
+              next.shape === 'num' ||
+              (next.shape === 'upper' && next.text.length <= 3) ||
+              next.lower === 'nan'
+            )
+              j++;
+            else break;
+          }
+        } else if (first.shape === 'num' && first.text.length >= 3 && first.text.length <= 6) {
+          j = i;
+        } else break;
+        addr.end = toks[j]!.end;
+        i = j + 1;
+      }
+    }
+  }
+
+  /** True when an address word appears in the few tokens before `i`. */
+  nearAddressWord(i: number): boolean {
+    for (let k = Math.max(0, i - 6); k < i; k++) {
+      const l = this.tokens[k]!.lower;
+      if (l === 'address' || l === 'addresses' || l === 'adresse' || l === 'lives' || l === 'located')
+        return true;
+    }
+    return false;
+  }
+
+  /** Extends an address ending at token `last` (text offset `end`) over a following `Apt. 12` / `Suite 4`. */
+  extendUnit(last: number, end: number): number {
+    const toks = this.tokens;
+    const unit = toks[last + 1];
+    const num = toks[last + 2];
+    if (unit === undefined || num === undefined || !UNIT_WORDS.has(unit.lower) || num.shape !== 'num')
+      return end;
+    if (!/^,? $/u.test(this.text.slice(end, unit.start))) return end;
+    const g = gapBetween(this.text, unit, num);
+    return g === ' ' || g === '. ' ? num.end : end;
+  }
+}
+
+/** Keeps the best of overlapping candidates: higher score first, then the more specific type, then longer. */
+function resolve(cands: Candidate[], textLength: number): Candidate[] {
+  const sorted = [...cands].sort(
+    (x, y) =>
+      y.score - x.score ||
+      PRIORITY[y.type] - PRIORITY[x.type] ||
+      y.end - y.start - (x.end - x.start) ||
+      x.start - y.start,
+  );
+  const kept: Candidate[] = [];
+  // Covered code units; each candidate is short, so checking its own range keeps this linear.
+  const taken = new Uint8Array(textLength);
+  outer: for (const c of sorted) {
+    for (let k = c.start; k < c.end; k++) if (taken[k] === 1) continue outer;
+    taken.fill(1, c.start, c.end);
+    kept.push(c);
+  }
+  return kept.sort((x, y) => x.start - y.start);
+}
+
+/** A name, place, address or organisation found in one text. */
+export interface NameMatch {
+  type: NamesType;
+  start: number;
+  end: number;
+  score: number;
+  /** Rule id, e.g. `pii.names.person.full-name`. */
+  rule: string;
+  explanation: string;
+}
+
+/**
+ * Finds PERSON, LOCATION, STREET_ADDRESS and ORGANIZATION mentions in `text` with gazetteers, context
+ * words and word shape. Returns every non-overlapping candidate with its score (no threshold applied);
+ * offsets are UTF-16 code units into `text`, end exclusive. Linear in the text length.
+ */
+export function findNames(text: string): NameMatch[] {
+  const scanner = new Scanner(text, tokenize(text), loadNamesGazetteer());
+  scanner.scan();
+  return resolve(scanner.out, text.length);
+}
+
+/**
+ * Builds the offline names detector (family `pii`, id `pii.names`). Settings are validated here, once;
+ * an invalid setting throws a zod error. The detector never throws on input text.
+ */
+export function createNamesDetector(settings: NamesSettings = {}): Detector {
+  const parsed = NamesSettings.parse(settings);
+  const minScore = parsed.min_score ?? NAMES_DEFAULT_MIN_SCORE;
+  const types: ReadonlySet<NamesType> = new Set(parsed.types ?? NAMES_TYPES);
+  loadNamesGazetteer();
+  return {
+    id: 'pii.names',
+    family: 'pii',
+    inspect(segments: readonly Segment[], _ctx: DetectorContext): Finding[] {
+      const findings: Finding[] = [];
+      for (const segment of segments) {
+        for (const m of findNames(segment.text)) {
+          if (m.score < minScore || !types.has(m.type)) continue;
+          findings.push({
+            family: 'pii',
+            type: m.type,
+            score: Math.round(m.score * 100) / 100,
+            segment: segment.index,
+            span: { start: m.start, end: m.end },
+            detector: m.rule,
+            explanation: m.explanation,
+          });
+        }
+      }
+      return findings;
+    },
+  };
+}

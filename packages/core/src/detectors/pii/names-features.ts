@@ -1,0 +1,571 @@
+/**
+ * Tokens and lexical features for the offline names detector: a linear tokenizer, context-word lists and
+ * street / organisation vocabularies in EN/DE/FR/ES/IT/PT/NL. Pure data and pure functions.
+ */
+
+/** Shape of a token. */
+export type TokenShape = 'cap' | 'upper' | 'initial' | 'lower' | 'num' | 'other';
+
+/** A word or number in the segment text; offsets are UTF-16 code units into the original text. */
+export interface Token {
+  readonly text: string;
+  /** Lower-cased, apostrophes normalised, trailing dots removed. */
+  readonly lower: string;
+  readonly start: number;
+  readonly end: number;
+  readonly shape: TokenShape;
+  /** A `.` immediately follows the token. */
+  readonly dot: boolean;
+}
+
+// One flat character class with a bounded repetition: linear time, no backtracking between alternatives.
+const TOKEN_RE = /[\p{L}\p{M}\p{N}'’-]{1,80}/gu;
+const UPPER_START_RE = /^\p{Lu}/u;
+const HAS_LOWER_RE = /\p{Ll}/u;
+const HAS_LETTER_RE = /\p{L}/u;
+const DIGIT_START_RE = /^\p{N}/u;
+const LOWER_START_RE = /^\p{Ll}/u;
+
+/** Apostrophes and hyphens, which may join words but never start or end a token. */
+function isEdge(c: number): boolean {
+  return c === 39 || c === 45 || c === 0x2019;
+}
+
+function shapeOf(text: string): TokenShape {
+  const c = text.charCodeAt(0);
+  // ASCII fast paths; the Unicode classes below handle everything else.
+  if (c >= 48 && c <= 57) return 'num';
+  if (c >= 97 && c <= 122) return 'lower';
+  if (c >= 65 && c <= 90) {
+    if (text.length === 1) return 'initial';
+    const d = text.charCodeAt(1);
+    if (d >= 97 && d <= 122) return 'cap';
+    return HAS_LOWER_RE.test(text) ? 'cap' : 'upper';
+  }
+  if (DIGIT_START_RE.test(text)) return 'num';
+  if (UPPER_START_RE.test(text)) {
+    if (text.length === 1) return 'initial';
+    if (HAS_LOWER_RE.test(text)) return 'cap';
+    return HAS_LETTER_RE.test(text) ? 'upper' : 'other';
+  }
+  if (LOWER_START_RE.test(text)) return 'lower';
+  return 'other';
+}
+
+/** Splits text into tokens in one pass; possessive `'s` and edge apostrophes/hyphens are left out. */
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  // Lower-case once when that keeps offsets (it does for almost all text), else per token.
+  const lowerText = text.toLowerCase();
+  const sameLength = lowerText.length === text.length;
+  TOKEN_RE.lastIndex = 0;
+  for (let m = TOKEN_RE.exec(text); m !== null; m = TOKEN_RE.exec(text)) {
+    const matchEnd = m.index + m[0].length;
+    let start = m.index;
+    let end = matchEnd;
+    while (start < end && isEdge(text.charCodeAt(start))) start++;
+    while (end > start && isEdge(text.charCodeAt(end - 1))) end--;
+    // Possessive `'s` / `’s`.
+    if (end - start > 2 && text.charCodeAt(end - 1) === 115 && isEdge(text.charCodeAt(end - 2))) {
+      end -= 2;
+      while (end > start && isEdge(text.charCodeAt(end - 1))) end--;
+    }
+    if (end <= start) continue;
+    const word = start === m.index && end === matchEnd ? m[0] : text.slice(start, end);
+    let lower = sameLength ? lowerText.slice(start, end) : word.toLowerCase();
+    if (lower.includes('’')) lower = lower.replaceAll('’', "'");
+    tokens.push({ text: word, lower, start, end, shape: shapeOf(word), dot: text.charCodeAt(end) === 46 });
+  }
+  return tokens;
+}
+
+/** Titles and honorifics that precede a person's name (lower case, without the dot). */
+export const TITLES: ReadonlySet<string> = new Set([
+  'mr',
+  'mrs',
+  'ms',
+  'mx',
+  'miss',
+  'dr',
+  'prof',
+  'professor',
+  'sir',
+  'madam',
+  'dame',
+  'lord',
+  'lady',
+  'herr',
+  'frau',
+  'mme',
+  'mlle',
+  'monsieur',
+  'madame',
+  'sr',
+  'sra',
+  'srta',
+  'señor',
+  'señora',
+  'senor',
+  'senora',
+  'don',
+  'doña',
+  'sig',
+  'sig.ra',
+  'signor',
+  'signora',
+  'signorina',
+  'dott',
+  'dott.ssa',
+  'senhor',
+  'senhora',
+  'dhr',
+  'mevr',
+  'mevrouw',
+  'meneer',
+]);
+
+/** One-word cues before a name that make a person likely. */
+export const PERSON_CUES_STRONG: ReadonlySet<string> = new Set([
+  'dear',
+  'hi',
+  'hello',
+  'hey',
+  'named',
+  'called',
+  'thanks',
+  'liebe',
+  'lieber',
+  'hallo',
+  'cher',
+  'chère',
+  'bonjour',
+  'hola',
+  'querido',
+  'querida',
+  'estimado',
+  'estimada',
+  'caro',
+  'cara',
+  'ciao',
+  'olá',
+  'beste',
+  'geachte',
+]);
+
+/** Multi-word cues (previous words joined by one space) that make a person likely. */
+export const PERSON_PHRASES: ReadonlySet<string> = new Set([
+  'name is',
+  'my name',
+  'name was',
+  'names are',
+  'maiden name is',
+  'last name',
+  "i'm",
+  'i am',
+  'this is',
+  'speak to',
+  'talk to',
+  'spoke to',
+  'spoke with',
+  'talked to',
+  'married to',
+  'son of',
+  'daughter of',
+  'wife',
+  'husband',
+  'brother',
+  'sister',
+  'friend',
+  'colleague',
+  'mother',
+  'father',
+  'kid',
+  'son',
+  'daughter',
+  'partner',
+  'guardian',
+  'follow up with',
+  'meet with',
+  'heard',
+  'directed by',
+  'starring',
+  'ich bin',
+  'ich heiße',
+  'je suis',
+  "je m'appelle",
+  "m'appelle",
+  'me llamo',
+  'soy',
+  'mi chiamo',
+  'sono',
+  'chamo-me',
+  'meu nome é',
+  'ik ben',
+  'mijn naam is',
+  'heet',
+]);
+
+/** Weaker cues: they add a little to a candidate that already has name evidence. */
+export const PERSON_CUES_WEAK: ReadonlySet<string> = new Set([
+  'by',
+  'with',
+  'said',
+  'says',
+  'asked',
+  'told',
+  'and',
+  'to',
+  'from',
+  'of',
+  'for',
+  'tribute',
+  'producer',
+  'singer',
+  'player',
+  'ceo',
+  'founder',
+  'author',
+  'writer',
+]);
+
+/** Cues before a place name. */
+export const LOCATION_PHRASES: ReadonlySet<string> = new Set([
+  'in',
+  'from',
+  'to',
+  'visit',
+  'visiting',
+  'near',
+  'lives in',
+  'live in',
+  'living in',
+  'born in',
+  'moved to',
+  'based in',
+  'located in',
+  'travelling to',
+  'traveling to',
+  'flew to',
+  'fly to',
+  'here from',
+  'originally from',
+  'returned to',
+  'trip to',
+  'city',
+  'wohne in',
+  'aus',
+  'nach',
+  'habite à',
+  'vivo en',
+  'vivo a',
+  'moro em',
+  'woon in',
+]);
+
+/** Phrases that, just before a capitalised name, say it is a place even when it is not in the gazetteer. */
+export const LOCATION_STRONG_PHRASES: ReadonlySet<string> = new Set([
+  'lives in',
+  'live in',
+  'living in',
+  'born in',
+  'moved to',
+  'based in',
+  'located in',
+  'travelling to',
+  'traveling to',
+  'flew to',
+  'here from',
+  'originally from',
+  "i'm in",
+  'coming to',
+  'returned to',
+  'grew up in',
+  'up in',
+]);
+
+/** Words that end an organisation name. */
+export const ORG_SUFFIXES: ReadonlySet<string> = new Set([
+  'inc',
+  'incorporated',
+  'ltd',
+  'limited',
+  'llc',
+  'llp',
+  'plc',
+  'corp',
+  'corporation',
+  'co',
+  'company',
+  'gmbh',
+  'ag',
+  'kg',
+  'ohg',
+  'ug',
+  'se',
+  'sa',
+  'sas',
+  'sarl',
+  'sàrl',
+  'srl',
+  'spa',
+  'bv',
+  'nv',
+  'vof',
+  'lda',
+  'ltda',
+  'oy',
+  'ab',
+  'as',
+  'a/s',
+  'aps',
+  'group',
+  'holdings',
+  'partners',
+  'associates',
+  'technologies',
+  'solutions',
+  'systems',
+  'labs',
+  'bank',
+  'insurance',
+  'capital',
+  'ventures',
+  'foundation',
+  'institute',
+  'industries',
+  'enterprises',
+  'consulting',
+  'services',
+  'software',
+  'markets',
+  'investments',
+  'finance',
+  'financial',
+  'analytics',
+  'networks',
+  'pharmaceuticals',
+  'motors',
+  'airlines',
+  'university',
+  'orchestra',
+]);
+
+/** Suffixes strong enough to make an organisation on their own (legal forms). */
+export const ORG_LEGAL_FORMS: ReadonlySet<string> = new Set([
+  'inc',
+  'incorporated',
+  'ltd',
+  'limited',
+  'llc',
+  'llp',
+  'plc',
+  'corp',
+  'corporation',
+  'gmbh',
+  'ag',
+  'sarl',
+  'sàrl',
+  'srl',
+  'spa',
+  'bv',
+  'nv',
+  'ltda',
+  'lda',
+]);
+
+/** Cues before an organisation name. */
+export const ORG_PHRASES: ReadonlySet<string> = new Set([
+  'work for',
+  'works for',
+  'worked for',
+  'work at',
+  'works at',
+  'worked at',
+  'employed by',
+  'joined',
+  'ceo of',
+  'founder of',
+  'year at',
+  'arbeite bei',
+  'travaille chez',
+  'trabajo en',
+  'lavoro per',
+  'trabalho na',
+  'werk bij',
+]);
+
+/** English street-type words after the street name (`12 Main Street`). */
+export const STREET_SUFFIXES: ReadonlySet<string> = new Set(
+  (
+    'street st str avenue ave av road rd lane ln drive dr boulevard blvd way court ct place pl square sq ' +
+    'parkway pkwy terrace ter circle cir highway hwy alley bridge brook brooks bypass camp canyon cape ' +
+    'causeway center centre centers circles cliff cliffs club common corner corners course courts cove coves ' +
+    'creek crescent crest crossing crossroad curve dale dam divide drives estate estates expressway ' +
+    'extension falls ferry field fields flat flats ford fords forest forge forges fork forks fort freeway ' +
+    'garden gardens gateway glen glens green greens grove groves harbor harbors haven heights hill hills ' +
+    'hollow inlet island islands isle junction key keys knoll knolls lake lakes landing light lights loaf ' +
+    'lock locks lodge loop mall manor manors meadow meadows mews mill mills mission motorway mount mountain ' +
+    'neck orchard oval overpass park parks parkways pass passage path pike pine pines plain plains plaza ' +
+    'point points port ports prairie radial ramp ranch rapid rapids rest ridge ridges river roads route row ' +
+    'run shoal shoals shore shores skyway spring springs spur spurs squares station stravenue stream streets ' +
+    'summit throughway trace track trafficway trail tunnel turnpike underpass union unions valley valleys ' +
+    'viaduct view views village villages ville vista walk walks wall ways well wells close gate gardens rise ' +
+    'wharf quay'
+  ).split(' '),
+);
+
+/** Street words that end a European street name, before the house number (`Hauptstraße 5`). */
+export const STREET_ENDINGS: readonly string[] = [
+  'straße',
+  'strasse',
+  'str',
+  'weg',
+  'gasse',
+  'graben',
+  'platz',
+  'allee',
+  'damm',
+  'ufer',
+  'chaussee',
+  'gade',
+  'vej',
+  'vænget',
+  'stræde',
+  'torv',
+  'katu',
+  'tie',
+  'kuja',
+  'polku',
+  'kaari',
+  'väg',
+  'vägen',
+  'gatan',
+  'gata',
+  'gränd',
+  'veien',
+  'vei',
+  'vegen',
+  'gate',
+  'gaten',
+  'straat',
+  'laan',
+  'gracht',
+  'plein',
+  'kade',
+  'singel',
+  'dreef',
+  'utca',
+  'ulica',
+  'ulice',
+  'cesta',
+];
+
+/** Whole words that act as a European street type before the number (`Erzsébet tér 19`). */
+export const STREET_WORDS: ReadonlySet<string> = new Set([
+  'tér',
+  'út',
+  'utca',
+  'u',
+  'körút',
+  'ul',
+  'ulica',
+  'aleja',
+  'str',
+  'straße',
+  'strasse',
+  'weg',
+  'gade',
+  'vej',
+  'katu',
+  'tie',
+  'street',
+  'náměstí',
+  'třída',
+]);
+
+/** Street-type words before the street name (`Rue de la Paix`, `Calle Mayor`, `Via Roma`). */
+export const STREET_PREFIXES: ReadonlySet<string> = new Set([
+  'rue',
+  'strada',
+  'cite',
+  'avenue',
+  'boulevard',
+  'bd',
+  'calle',
+  'avenida',
+  'avda',
+  'paseo',
+  'plaza',
+  'via',
+  'viale',
+  'piazza',
+  'piazzale',
+  'corso',
+  'largo',
+  'vicolo',
+  'rua',
+  'travessa',
+  'praça',
+  'estrada',
+  'alameda',
+  'chemin',
+  'allée',
+  'impasse',
+  'quai',
+  'carrer',
+  'passeig',
+  'rambla',
+  'camino',
+  'carretera',
+  'ronda',
+]);
+
+/** Lower-case words allowed inside a name or street name (`van der`, `de la`, `Al`). */
+export const PARTICLES: ReadonlySet<string> = new Set([
+  'van',
+  'von',
+  'der',
+  'den',
+  'de',
+  'del',
+  'della',
+  'delle',
+  'di',
+  'da',
+  'das',
+  'do',
+  'dos',
+  'du',
+  'des',
+  'la',
+  'le',
+  'las',
+  'los',
+  'el',
+  'al',
+  'ter',
+  'ten',
+  'zu',
+  'y',
+  'e',
+]);
+
+/** Words for secondary address units. */
+export const UNIT_WORDS: ReadonlySet<string> = new Set(['suite', 'ste', 'apt', 'apartment', 'appt', 'piso']);
+
+/** Words near an address that make `Name 12` or `12 Name` an address. */
+export const ADDRESS_CUES: ReadonlySet<string> = new Set([
+  'address',
+  'addresses',
+  'at',
+  'on',
+  'to',
+  'in',
+  'adresse',
+  'dirección',
+  'direccion',
+  'indirizzo',
+  'morada',
+  'endereço',
+  'adres',
+]);

@@ -1,0 +1,194 @@
+/**
+ * Recognizers that need more than one regular expression: e-mail addresses (found by scanning outward
+ * from each `@`, so no backtracking over long local parts), URLs and bare domains, IPv6 (candidate shape
+ * then a small parser) and phone numbers (candidate shape then libphonenumber-js validation).
+ */
+
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+/** A raw hit in normalised-text offsets, before context scoring. */
+export interface RawHit {
+  start: number;
+  end: number;
+  type: string;
+  id: string;
+  score: number;
+  context: readonly string[];
+  weak?: boolean;
+  boost?: number;
+}
+
+function isLocalChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 46 || // .
+    code === 95 || // _
+    code === 37 || // %
+    code === 43 || // +
+    code === 45 || // -
+    code === 39 // '
+  );
+}
+
+function isDomainChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 45 ||
+    code === 46
+  );
+}
+
+/** Finds e-mail addresses: local part ≤ 64 characters, domain with a dot and an alphabetic TLD of 2–24. */
+export function findEmails(text: string, out: RawHit[], context: readonly string[]): void {
+  let at = text.indexOf('@');
+  let lastEnd = 0;
+  while (at !== -1) {
+    let start = at;
+    const floor = Math.max(lastEnd, at - 64);
+    while (start > floor && isLocalChar(text.charCodeAt(start - 1))) start--;
+    while (start < at && text.charCodeAt(start) === 46) start++; // no leading dot
+    let end = at + 1;
+    const ceiling = Math.min(text.length, at + 254);
+    while (end < ceiling && isDomainChar(text.charCodeAt(end))) end++;
+    while (end > at + 1 && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end--;
+    if (start < at && end > at + 1) {
+      const domain = text.slice(at + 1, end);
+      const lastDot = domain.lastIndexOf('.');
+      const tld = domain.slice(lastDot + 1);
+      if (lastDot > 0 && /^[A-Za-z]{2,24}$/.test(tld) && !domain.includes('..')) {
+        out.push({ start, end, type: 'EMAIL_ADDRESS', id: 'pii.email-address', score: 0.95, context });
+        lastEnd = end;
+      }
+    }
+    at = text.indexOf('@', Math.max(at + 1, end));
+  }
+}
+
+const URL_PATTERN = /\b(?:(?:https?|ftp|sftp|ftps):\/\/|www\.)[^\s<>"'`{}|\\^]{1,2048}/gi;
+const URL_TRIM = /[.,;:!?)\]}'"*]+$/;
+
+/** Finds URLs with a scheme or a `www.` prefix; trailing punctuation is not part of the URL. */
+export function findUrls(text: string, out: RawHit[]): void {
+  URL_PATTERN.lastIndex = 0;
+  for (let m = URL_PATTERN.exec(text); m !== null; m = URL_PATTERN.exec(text)) {
+    let value = m[0];
+    // Balance a trailing ")" only when the URL contains "(" (Wikipedia-style links).
+    const trimmed = value.replace(URL_TRIM, '');
+    value = value.includes('(') && value.endsWith(')') && !trimmed.endsWith(')') ? `${trimmed})` : trimmed;
+    const host = value.replace(/^[a-z]+:\/\//i, '').split(/[/?#:]/)[0] ?? '';
+    if (!/[A-Za-z0-9-]\.[A-Za-z]{2,24}$|^\d{1,3}(?:\.\d{1,3}){3}$|^localhost$|^\[/.test(host)) continue;
+    out.push({
+      start: m.index,
+      end: m.index + value.length,
+      type: 'URL',
+      id: 'pii.url',
+      score: 0.6,
+      context: [],
+    });
+  }
+}
+
+const IPV6_CANDIDATE =
+  /(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:.])/g;
+
+function ipv6Valid(value: string): boolean {
+  let body = value;
+  let groupsNeeded = 8;
+  const v4 = /(?:^|:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(body);
+  if (v4) {
+    if (!(v4[1] as string).split('.').every((part) => Number(part) <= 255)) return false;
+    body = body.slice(0, body.length - (v4[1] as string).length);
+    if (body.endsWith(':') && !body.endsWith('::')) body = body.slice(0, -1);
+    groupsNeeded = 6;
+  }
+  const doubleColon = body.indexOf('::');
+  if (doubleColon !== body.lastIndexOf('::')) return false;
+  if (doubleColon === -1) {
+    const groups = body.split(':');
+    return groups.length === groupsNeeded && groups.every((group) => group.length >= 1 && group.length <= 4);
+  }
+  const left = body.slice(0, doubleColon);
+  const right = body.slice(doubleColon + 2);
+  const leftGroups = left === '' ? [] : left.split(':');
+  const rightGroups = right === '' ? [] : right.split(':');
+  if (![...leftGroups, ...rightGroups].every((group) => group.length >= 1 && group.length <= 4)) return false;
+  return leftGroups.length + rightGroups.length < groupsNeeded;
+}
+
+/** Finds IPv6 addresses (full, compressed `::`, and with an embedded IPv4 tail). */
+export function findIpv6(text: string, out: RawHit[], context: readonly string[]): void {
+  if (!text.includes(':')) return;
+  IPV6_CANDIDATE.lastIndex = 0;
+  for (let m = IPV6_CANDIDATE.exec(text); m !== null; m = IPV6_CANDIDATE.exec(text)) {
+    const value = m[0];
+    if (value.length < 3 || !ipv6Valid(value)) continue;
+    // "::" alone or "1::" style fragments carry too little to be an address.
+    const hexDigits = value.replace(/[^0-9A-Fa-f]/g, '').length;
+    const score = value.includes('.') ? 0.8 : value.includes('::') ? (hexDigits >= 4 ? 0.7 : 0.4) : 0.8;
+    out.push({
+      start: m.index,
+      end: m.index + value.length,
+      type: 'IP_ADDRESS',
+      id: 'pii.ip-address.v6',
+      score,
+      context,
+    });
+  }
+}
+
+/**
+ * Phone candidates: an optional `+` or `00` prefix, digits with single spaces, dots, dashes, slashes or
+ * parentheses between them (7–20 digits in all), and an optional extension. Each digit group is taken
+ * atomically (`(?=(\d{1,4}))\1`), so a long digit run has one way to split and matching stays linear.
+ */
+const PHONE_CANDIDATE =
+  /(?<![\w+./-])(?:\+|\(\+?)?\d(?:[ .\-/]?\(?(?=(\d{1,4}))\1\)?){2,10}(?: ?(?:x|ext\.?|extension|#) ?\d{1,5})?(?![\w/]|[.-]\d)/gi;
+
+const NATIONAL_COUNTRIES: readonly CountryCode[] = ['US', 'GB', 'DE', 'FR', 'ES', 'IT', 'PT', 'NL'];
+
+/** Finds phone numbers; `strictContext` words near a weak candidate make it count. */
+export function findPhones(text: string, out: RawHit[], context: readonly string[]): void {
+  PHONE_CANDIDATE.lastIndex = 0;
+  for (let m = PHONE_CANDIDATE.exec(text); m !== null; m = PHONE_CANDIDATE.exec(text)) {
+    let value = m[0];
+    let start = m.index;
+    // An unbalanced leading "(" belongs to the prose, not the number.
+    if (value.startsWith('(') && !value.includes(')')) {
+      value = value.slice(1);
+      start++;
+    }
+    const digits = value.replace(/\D/g, '');
+    const mainDigits = value.replace(/ ?(?:x|ext\.?|extension|#) ?\d{1,5}$/i, '').replace(/\D/g, '');
+    if (mainDigits.length < 7 || mainDigits.length > 15 || digits.length > 20) continue;
+    const end = start + value.length;
+    const international = /^\(?\+/.test(value) || /^00[1-9]/.test(value);
+    let score = 0;
+    if (international) {
+      const parsed = parsePhoneNumberFromString(value.startsWith('00') ? `+${value.slice(2)}` : value);
+      score = parsed?.isValid() ? 0.75 : parsed?.isPossible() ? 0.45 : 0.2;
+    } else {
+      for (const country of NATIONAL_COUNTRIES) {
+        const parsed = parsePhoneNumberFromString(value, country);
+        if (parsed?.isValid()) {
+          score = /[ .()-]/.test(value) ? 0.45 : 0.35;
+          break;
+        }
+      }
+      if (score === 0) score = /^\d+$/.test(value) ? 0.1 : 0.2;
+    }
+    out.push({
+      start,
+      end,
+      type: 'PHONE_NUMBER',
+      id: 'pii.phone-number',
+      score,
+      context,
+      boost: 0.4,
+      weak: true,
+    });
+  }
+}

@@ -1,0 +1,173 @@
+import { CREDENTIAL_RULES } from './credential-rules.ts';
+import { type EntropySettings, scanAssignments, scanHighEntropy } from './generic.ts';
+import { isLowVariety, isPlaceholder } from './heuristics.ts';
+import {
+  type RawMatch,
+  scanEncodedPrivateKeys,
+  scanPemBodyLines,
+  scanPrivateKeys,
+  scanPrivateKeyTails,
+} from './private-keys.ts';
+import { PROVIDER_RULES } from './provider-rules.ts';
+import type { SecretRule } from './rule.ts';
+
+/** Every regex rule, provider formats first. */
+export const ALL_RULES: readonly SecretRule[] = [...PROVIDER_RULES, ...CREDENTIAL_RULES];
+
+/** Ids of the hand-written scanners (not regex rules), with their secret types. */
+export const SCANNER_RULES: ReadonlyArray<{ id: string; type: string; description: string }> = [
+  { id: 'secrets.rsa-private-key', type: 'PRIVATE_KEY', description: 'PEM RSA private key block' },
+  { id: 'secrets.ec-private-key', type: 'PRIVATE_KEY', description: 'PEM EC private key block' },
+  { id: 'secrets.dsa-private-key', type: 'PRIVATE_KEY', description: 'PEM DSA private key block' },
+  { id: 'secrets.openssh-private-key', type: 'PRIVATE_KEY', description: 'OpenSSH private key block' },
+  { id: 'secrets.pgp-private-key', type: 'PRIVATE_KEY', description: 'PGP private key block' },
+  {
+    id: 'secrets.encrypted-private-key',
+    type: 'PRIVATE_KEY',
+    description: 'encrypted PKCS#8 private key block',
+  },
+  { id: 'secrets.pkcs8-private-key', type: 'PRIVATE_KEY', description: 'PKCS#8 private key block' },
+  { id: 'secrets.private-key-tail', type: 'PRIVATE_KEY', description: 'end of a private key block' },
+  { id: 'secrets.base64-private-key', type: 'PRIVATE_KEY', description: 'base64-encoded PEM private key' },
+  { id: 'secrets.pem-body-line', type: 'PRIVATE_KEY', description: 'single line of a PEM body' },
+  { id: 'secrets.generic-password', type: 'PASSWORD', description: 'password assignment' },
+  { id: 'secrets.generic-secret', type: 'GENERIC_SECRET', description: 'secret/token/api_key assignment' },
+  {
+    id: 'secrets.generic-high-entropy',
+    type: 'GENERIC_SECRET',
+    description: 'high-entropy token near a key word',
+  },
+];
+
+/** Resolved engine options (built once by `createSecretsDetector`). */
+export interface EngineOptions {
+  enabled: (ruleId: string) => boolean;
+  minScore: number;
+  entropy: EntropySettings;
+  allowList: readonly string[];
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** A compiled rule set: the prefilter regex and, per keyword, the rules it unlocks. */
+export interface CompiledRules {
+  rules: readonly SecretRule[];
+  prefilter: RegExp | null;
+  byKeyword: Map<string, number[]>;
+}
+
+/**
+ * Compiles the enabled rules into one prefilter: a single case-insensitive alternation of literal
+ * keywords, longest first. A keyword that contains a shorter keyword also unlocks the shorter one's
+ * rules, so overlapping literals (`sk-` inside `sk-ant-`) never hide a rule.
+ */
+export function compileRules(enabled: (id: string) => boolean): CompiledRules {
+  const rules = ALL_RULES.filter((r) => enabled(r.id));
+  const direct = new Map<string, Set<number>>();
+  rules.forEach((r, idx) => {
+    for (const k of r.keywords) {
+      const set = direct.get(k) ?? new Set<number>();
+      set.add(idx);
+      direct.set(k, set);
+    }
+  });
+  const keywords = [...direct.keys()].sort((a, b) => b.length - a.length);
+  const byKeyword = new Map<string, number[]>();
+  for (const k of keywords) {
+    const all = new Set<number>();
+    for (const other of keywords) if (k.includes(other)) for (const i of direct.get(other) ?? []) all.add(i);
+    byKeyword.set(
+      k,
+      [...all].sort((a, b) => a - b),
+    );
+  }
+  const prefilter = keywords.length ? new RegExp(keywords.map(escapeRegex).join('|'), 'gi') : null;
+  return { rules, prefilter, byKeyword };
+}
+
+/** Runs the compiled rules and scanners on one text; returns non-overlapping matches above the floor. */
+export function scanText(text: string, compiled: CompiledRules, options: EngineOptions): RawMatch[] {
+  const raw: RawMatch[] = [];
+  if (text.length === 0) return raw;
+  const toRun = new Set<number>();
+  if (compiled.prefilter) {
+    const re = compiled.prefilter;
+    re.lastIndex = 0;
+    const seen = new Set<string>();
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const keyword = m[0].toLowerCase();
+      if (seen.has(keyword)) continue;
+      seen.add(keyword);
+      for (const i of compiled.byKeyword.get(keyword) ?? []) toRun.add(i);
+      if (toRun.size === compiled.rules.length) break;
+      // A first sighting may hide an overlapping keyword (`:AA` then `AAAA…`): resume one character on.
+      re.lastIndex = m.index + 1;
+    }
+  }
+  for (const idx of [...toRun].sort((a, b) => a - b)) {
+    const r = compiled.rules[idx] as SecretRule;
+    const re = r.pattern;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      if (m[0].length === 0) {
+        re.lastIndex++;
+        continue;
+      }
+      const value = m[1] ?? m[0];
+      const offset = m[1] !== undefined ? m.index + m[0].indexOf(m[1]) : m.index;
+      if (isPlaceholder(value) || (!r.allowLowVariety && isLowVariety(value))) continue;
+      let score = r.score;
+      if (r.validate) {
+        const v = r.validate(value, m[0]);
+        if (v === false) continue;
+        if (typeof v === 'number') score = v;
+      }
+      raw.push({
+        ruleId: r.id,
+        type: r.type,
+        start: offset,
+        end: offset + value.length,
+        score,
+        explanation: r.description,
+      });
+    }
+  }
+  const keys: RawMatch[] = [];
+  scanPrivateKeys(text, keys);
+  scanPrivateKeyTails(text, keys);
+  scanEncodedPrivateKeys(text, keys);
+  if (options.enabled('secrets.pem-body-line')) scanPemBodyLines(text, keys);
+  for (const k of keys) if (options.enabled(k.ruleId)) raw.push(k);
+  const covered = (s: number, e: number): boolean =>
+    raw.some((f) => f.start < e && s < f.end && f.score >= 0.6);
+  if (options.enabled('secrets.generic-password') || options.enabled('secrets.generic-secret')) {
+    const generic: RawMatch[] = [];
+    scanAssignments(text, generic, covered);
+    for (const g of generic) if (options.enabled(g.ruleId)) raw.push(g);
+  }
+  if (options.entropy.enabled && options.enabled('secrets.generic-high-entropy')) {
+    scanHighEntropy(text, options.entropy, raw, covered);
+  }
+  return resolveOverlaps(
+    raw.filter((f) => f.score >= options.minScore && !allowed(text, f, options.allowList)),
+  );
+}
+
+function allowed(text: string, f: RawMatch, allowList: readonly string[]): boolean {
+  if (allowList.length === 0) return false;
+  const value = text.slice(f.start, f.end);
+  return allowList.includes(value);
+}
+
+/** Keeps the best finding where spans overlap: higher score, then longer span, then earlier rule. */
+function resolveOverlaps(found: RawMatch[]): RawMatch[] {
+  const sorted = [...found].sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start));
+  const kept: RawMatch[] = [];
+  for (const f of sorted) {
+    if (kept.some((k) => k.start < f.end && f.start < k.end)) continue;
+    kept.push(f);
+  }
+  return kept.sort((a, b) => a.start - b.start || a.end - b.end);
+}
