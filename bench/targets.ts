@@ -107,6 +107,7 @@ export function parapetConfigYaml(ports: BenchPorts): string {
     'upstreams:',
     `  mock: { type: openai, base_url: http://127.0.0.1:${ports.mock}/v1, api_key: bench, models: ["bench-*"] }`,
     'events: { content_mode: encrypted }',
+    'detectors: { enabled: false }',
     'logging: { level: warn }',
     '',
   ].join('\n');

@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { allowAll, type Decider, type Detector } from '@parapet/core';
 import type { Config } from './config/index.ts';
+import { detectorsForConfig } from './detectors/builtin.ts';
 import type { GatewayContext } from './gateway/context.ts';
 import { createGatewayHandler } from './gateway/gateway.ts';
 import { createModelDirectory, upstreamTargets } from './gateway/models.ts';
@@ -20,7 +21,7 @@ import { pooledRandomBytes } from './util/random-pool.ts';
 
 export interface StartOptions {
   log?: Logger;
-  /** Detectors for the inspection points; their own issues add the built-in ones. */
+  /** Detectors for the inspection points; default: the built-in ones as `config.detectors` sets them. */
   detectors?: readonly Detector[];
   /** The decider; the policy engine plugs in here. Default: allow everything. */
   decider?: Decider;
@@ -83,7 +84,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     transport,
     recorder,
     store,
-    detectors: options.detectors ?? [],
+    detectors: options.detectors ?? (await detectorsForConfig(config)),
     decider: options.decider ?? allowAll,
     metrics,
     logger,

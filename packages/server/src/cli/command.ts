@@ -9,6 +9,8 @@ export interface CliWriter {
 export interface CliIo {
   stdout: CliWriter;
   stderr: CliWriter;
+  /** Input for commands that read lines (`scan --jsonl`). */
+  stdin?: AsyncIterable<string | Buffer>;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   /** Long-running commands (serve) stop when this aborts, as on SIGINT/SIGTERM. */

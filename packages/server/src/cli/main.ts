@@ -7,7 +7,14 @@ import serverPackage from '../../package.json' with { type: 'json' };
 import { didYouMean } from '../config/did-you-mean.ts';
 import { ConfigError } from '../config/index.ts';
 import { type CliIo, type Command, EXIT } from './command.ts';
+import { evalCommand } from './commands/eval.ts';
+import {
+  fingerprintAddCommand,
+  fingerprintListCommand,
+  fingerprintRemoveCommand,
+} from './commands/fingerprint.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.ts';
+import { scanCommand } from './commands/scan.ts';
 import { serveCommand } from './commands/serve.ts';
 import { commandHelp, groupHelp, topLevelHelp } from './help.ts';
 import { parseArgs, UsageError } from './options.ts';
@@ -18,6 +25,11 @@ export const COMMANDS: readonly Command[] = [
   keysCreateCommand,
   keysListCommand,
   keysRevokeCommand,
+  scanCommand,
+  evalCommand,
+  fingerprintAddCommand,
+  fingerprintListCommand,
+  fingerprintRemoveCommand,
 ];
 
 /** The version printed by `parapet --version` (the server package's). */
@@ -31,6 +43,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   const resolved: CliIo = {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
+    stdin: io.stdin ?? process.stdin,
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
     ...(io.signal === undefined ? {} : { signal: io.signal }),

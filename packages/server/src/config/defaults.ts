@@ -100,6 +100,10 @@ export const DEFAULTS = deepFreeze({
     /** Time each detector gets per inspection; past it the detector counts as failed (reason `timeout`). */
     detector_budget_ms: 250,
   },
+  detectors: {
+    /** false turns every built-in detector off (the inspection points still run, with nothing to ask). */
+    enabled: true,
+  },
   streaming: {
     /** Characters held back from the client so the output inspector can act first; 0 = none. */
     hold_back_chars: 0,

@@ -164,6 +164,22 @@ export const ConfigSchema = z
         max_content_bytes: nonNegativeInt.default(DEFAULTS.events.max_content_bytes),
       })
       .prefault({}),
+    detectors: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(DEFAULTS.detectors.enabled)
+          .describe('false turns every built-in detector off.'),
+      })
+      .catchall(
+        z
+          .looseObject({ enabled: z.boolean().optional().describe('false turns this detector off.') })
+          .describe("A built-in detector's settings, validated by that detector's own schema at start-up."),
+      )
+      .prefault({})
+      .describe(
+        'Built-in detectors by id (pii, secrets, code, confidential, dictionary, fingerprint) and their settings.',
+      ),
     inspection: z
       .strictObject({
         detector_budget_ms: positiveInt

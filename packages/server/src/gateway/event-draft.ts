@@ -203,7 +203,7 @@ export class EventDraft {
   }
 
   private estimateUsage(): Usage | null {
-    if (this.status !== 'success' || this.route === 'models') return null;
+    if (this.status !== 'success' || this.route === 'models' || this.route === 'scan') return null;
     const input = this.inputSegments.map((s) => s.text);
     const output = this.outputSegments.map((s) => s.text);
     if (input.length === 0 && output.length === 0) return null;

@@ -1,15 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ALLOW,
+  buildScanResult,
   type EmbeddingsResponseBody,
   echoEmbeddings,
   embeddingsSegments,
   ParapetError,
   parseEmbeddingsRequest,
+  parseScanRequest,
   type Route,
 } from '@parapet/core';
 import { parseJsonBody, readBody } from '../http/body.ts';
 import { type ErrorShape, sendError, sendJson, sendRaw, toParapetError } from '../http/respond.ts';
+import { runDetectors } from '../pipeline/inspect.ts';
 import { blocked, handleChat, inspectAndDecide, resolveFor } from './chat-flow.ts';
 import type { GatewayContext } from './context.ts';
 import { EventDraft } from './event-draft.ts';
@@ -53,6 +56,9 @@ export function createGatewayHandler(ctx: GatewayContext): Handler {
         return void runRequest(ctx, 'embeddings', req, res, 'openai', (draft, abort) =>
           handleEmbeddings(ctx, req, res, draft, abort),
         );
+      case '/v1/scan':
+        if (req.method !== 'POST') return methodNotAllowed(req, res, 'openai');
+        return void runRequest(ctx, 'scan', req, res, 'openai', (draft) => handleScan(ctx, req, res, draft));
       case '/v1/models':
         if (req.method !== 'GET') return methodNotAllowed(req, res, 'openai');
         return void runRequest(ctx, 'models', req, res, shapeOf(req), (draft) =>
@@ -246,6 +252,51 @@ function base64Embeddings(out: EmbeddingsResponseBody): Omit<EmbeddingsResponseB
       return { ...d, embedding: bytes.toString('base64') };
     }),
   };
+}
+
+/**
+ * `POST /v1/scan`: runs the deployment's detectors on a text or messages without forwarding anything.
+ * An optional `detectors: ["pii", …]` field limits the families. The event records the findings.
+ */
+async function handleScan(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  draft: EventDraft,
+): Promise<void> {
+  const principal = await ctx.authenticate({ headers: req.headers, remoteAddress: req.socket.remoteAddress });
+  draft.principal = principal;
+  const body = parseJsonBody(await readBody(req, ctx.settings.bodyLimitBytes));
+  const { request, segments, messages } = parseScanRequest(body);
+  const only = body.detectors;
+  if (only !== undefined && (!Array.isArray(only) || only.some((d) => typeof d !== 'string'))) {
+    throw new ParapetError('PARAPET_REQUEST_INVALID', '`detectors` must be an array of detector families');
+  }
+  const detectors =
+    only === undefined ? ctx.detectors : ctx.detectors.filter((d) => (only as string[]).includes(d.family));
+  draft.requestBody = body;
+  draft.inputSegments = segments;
+  const start = ctx.clock.monoMs();
+  const direction = request.direction ?? 'input';
+  const { findings, failures } = await runDetectors(
+    detectors,
+    segments,
+    direction,
+    ctx.settings.detectorBudgetMs,
+  );
+  if (direction === 'output') draft.outputFindings = findings;
+  else draft.inputFindings = findings;
+  const result = buildScanResult(segments, findings, failures, {
+    families: [...new Set(detectors.map((d) => d.family))],
+    messages,
+  });
+  const out = {
+    ...(request.id === undefined ? {} : { id: request.id }),
+    ...result,
+    latency_ms: Math.round((ctx.clock.monoMs() - start) * 1000) / 1000,
+  };
+  draft.responseContent = out;
+  sendJson(res, 200, out);
 }
 
 async function handleModels(

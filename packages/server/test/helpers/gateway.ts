@@ -37,6 +37,8 @@ export interface TestGatewayOptions {
   config?: Record<string, unknown>;
   env?: Record<string, string>;
   detectors?: Detector[];
+  /** Run the built-in detectors (config.detectors) instead of `detectors`. */
+  builtinDetectors?: boolean;
   decider?: Decider;
   dataDir?: string;
 }
@@ -55,7 +57,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const server = await startServer(config, {
     log,
     env: options.env ?? {},
-    ...(options.detectors ? { detectors: options.detectors } : {}),
+    // Gateway tests use their own detectors; `builtinDetectors: true` runs the deployment's built-in set.
+    ...(options.builtinDetectors === true ? {} : { detectors: options.detectors ?? [] }),
     ...(options.decider ? { decider: options.decider } : {}),
   });
   const store = server.context.store;
