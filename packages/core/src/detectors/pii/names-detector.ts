@@ -62,10 +62,10 @@ const PRIORITY: Record<NamesType, number> = { STREET_ADDRESS: 4, ORGANIZATION: 3
 /** Score of two or three capitalised, non-dictionary words with no other evidence. */
 const UNKNOWN_PAIR_SCORE = 0.55;
 const SENTENCE_BREAK_RE = /[.!?:;\n\r"“(>*#|]/u;
-/** Whether the city line after a street belongs to the STREET_ADDRESS span (else it is a LOCATION). */
-const CITY_IN_ADDRESS = false;
 /** What may separate the lines of one postal address. */
-const ADDRESS_JOIN_RE = /^(?:,[ \t]{0,4}|,?[ \t]{0,4}\r?\n[ \t>?]{0,8}|[ \t]{1,4})$/u;
+const ADDRESS_JOIN_RE = /^(?:,[ \t]{0,4}|,?[ \t]{0,4}(?:\r?\n[ \t>?,]{0,8}){1,2}|[ \t]{1,4})$/u;
+/** What may precede an address block on its first line: indentation, quote marks, a short label. */
+const LINE_LEAD_RE = /^[ \t>]{0,12}(?:\p{L}{2,16}[ \t]{0,2}:[ \t]{0,12})?$/u;
 const NUMBER_RE = /^\p{N}{1,6}\p{L}?$/u;
 
 /** Text between two tokens. */
@@ -677,6 +677,15 @@ class Scanner {
         if (fpo && (fpo.text === 'FPO' || fpo.text === 'APO') && isNum(toks[i + 4])) end = toks[i + 4]!.end;
         this.add('STREET_ADDRESS', t.start, end, 0.8, '.military', 'military postal address');
       }
+      // Post-office boxes: `P.O. Box 242`, `PO Box 12`, `Postfach 1234`.
+      if ((t.text === 'P' && toks[i + 1]?.text === 'O') || t.text === 'PO') {
+        const k = t.text === 'PO' ? i + 1 : i + 2;
+        if (toks[k]?.lower === 'box' && isNum(toks[k + 1]) && toks[k + 1]!.start - t.end <= 8) {
+          this.add('STREET_ADDRESS', t.start, toks[k + 1]!.end, 0.8, '.po-box', 'post-office box');
+        }
+      } else if (t.text === 'Postfach' && isNum(toks[i + 1])) {
+        this.add('STREET_ADDRESS', t.start, toks[i + 1]!.end, 0.8, '.po-box', 'post-office box');
+      }
       if (t.text === 'PSC' && isNum(toks[i + 1]) && toks[i + 2]?.text === 'Box' && isNum(toks[i + 3])) {
         const apo = toks[i + 4];
         const end = apo?.text === 'APO' && isNum(toks[i + 6]) ? toks[i + 6]!.end : toks[i + 3]!.end;
@@ -686,21 +695,47 @@ class Scanner {
   }
 
   /**
-   * Extends each street address over the lines that complete it: unit, city (with state and postcode),
-   * country and postcode, separated by commas or line breaks (`…Street\n Suite 5\n Kissousa\n Cyprus 36903`).
+   * Completes each street address with the parts that follow it: unit, city (with state and postcode),
+   * country and postcode, separated by commas or line breaks. Two layouts, as people write them:
+   * - **inline** (`…at 12 Timms Drive Suite 215 NUNGATTA Australia last night`): the whole postal address
+   *   is one STREET_ADDRESS span, so one redaction covers it;
+   * - **block** (the address starts a line and continues on the next lines, as on an envelope or a
+   *   letterhead): one finding per line, the unit and postcode as STREET_ADDRESS, city and country lines
+   *   as LOCATION.
    */
   extendAddresses(): void {
-    const { tokens: toks, text, gz } = this;
-    for (const addr of this.out.filter((c) => c.type === 'STREET_ADDRESS')) {
-      if (addr.type !== 'STREET_ADDRESS' || addr.score < 0.6) continue;
-      let i = this.firstTokenFrom(addr.end);
-      for (let part = 0; part < 5 && i >= 0 && i < toks.length; part++) {
-        const gap = text.slice(addr.end, toks[i]!.start);
+    const { tokens: toks, text } = this;
+    const addresses = this.out.filter((c) => c.type === 'STREET_ADDRESS' && c.score >= 0.6);
+    addresses.sort((x, y) => x.start - y.start || y.score - x.score || y.end - x.end);
+    /** End of the text already taken by an earlier address and its parts. */
+    let reach = 0;
+    const inline: Candidate[] = [];
+    for (const addr of addresses) {
+      if (addr.start < reach) continue;
+      // A number right before the street (`3378 217 Lovers Lane`) belongs to the address.
+      const at = this.firstTokenFrom(addr.start);
+      const lead = at > 0 ? toks[at - 1] : undefined;
+      const hasLead =
+        lead !== undefined &&
+        lead.shape === 'num' &&
+        NUMBER_RE.test(lead.text) &&
+        text.slice(lead.end, addr.start) === ' ';
+      const block = this.lineInitial(hasLead ? lead.start : addr.start) && this.nextPartOnNewLine(addr.end);
+      if (hasLead) addr.start = lead.start;
+      let end = addr.end;
+      let i = this.firstTokenFrom(end);
+      // `31 Rue de la Paix, Paris`: a street and a bare city only is a street and a place, not one block.
+      let placeParts = 0;
+      let barePlace: { start: number; end: number; before: number } | null = null;
+      for (let part = 0; part < 6 && i >= 0 && i < toks.length; part++) {
+        const gap = text.slice(end, toks[i]!.start);
         if (!ADDRESS_JOIN_RE.test(gap)) break;
+        if (block && !gap.includes('\n')) break;
         const first = toks[i]!;
         let j = i;
         if (UNIT_WORDS.has(first.lower) && toks[i + 1]?.shape === 'num') {
           j = i + 1;
+          if (block) this.add('STREET_ADDRESS', first.start, toks[j]!.end, addr.score, '.unit', 'unit line');
         } else if (first.shape === 'cap' || first.shape === 'upper') {
           while (j + 1 < toks.length && j - i < 4) {
             const next = toks[j + 1]!;
@@ -710,39 +745,115 @@ class Scanner {
             j++;
           }
           while (j > i && PARTICLES.has(toks[j]!.lower)) j--;
-          if (j === i && this.isStop(first) && !gz.places.has(first.lower)) break;
-          if (!CITY_IN_ADDRESS) {
-            // The city line is reported as a LOCATION, the street part stays the address.
-            this.add(
-              'LOCATION',
-              first.start,
-              toks[j]!.end,
-              0.8,
-              '.address-city',
-              'city line after a street address',
-            );
-            break;
-          }
-          // `, VIC`, `, NS 12345`: state code and postcode on the same line.
+          if (j === i && this.isStop(first) && !this.gz.places.has(first.lower)) break;
+          const placeEnd = toks[j]!.end;
+          const placeJ = j;
+          // `, VIC`, `, NS 12345`, `Norway 35018`: state code and postcode on the same line.
+          let postcode: Token | undefined;
           for (let k = 0; k < 2; k++) {
             const next = toks[j + 1];
             if (next === undefined || text.slice(toks[j]!.end, next.start).includes('\n')) break;
             if (!/^,? {1,4}$/u.test(gapBetween(text, toks[j]!, next))) break;
-            if (
-              next.shape === 'num' ||
-              (next.shape === 'upper' && next.text.length <= 3) ||
-              next.lower === 'nan'
-            )
-              j++;
-            else break;
+            if (next.shape === 'num') postcode = next;
+            else if (!((next.shape === 'upper' && next.text.length <= 3) || next.lower === 'nan')) break;
+            j++;
+          }
+          placeParts++;
+          barePlace =
+            postcode === undefined && j === placeJ
+              ? { start: first.start, end: placeEnd, before: end }
+              : null;
+          if (block) {
+            this.add(
+              'LOCATION',
+              first.start,
+              placeEnd,
+              0.8,
+              '.address-city',
+              'city or country line of an address',
+            );
+            if (postcode !== undefined)
+              this.add(
+                'STREET_ADDRESS',
+                postcode.start,
+                postcode.end,
+                addr.score,
+                '.postcode',
+                'postcode line',
+              );
           }
         } else if (first.shape === 'num' && first.text.length >= 3 && first.text.length <= 6) {
           j = i;
+          if (block)
+            this.add('STREET_ADDRESS', first.start, first.end, addr.score, '.postcode', 'postcode line');
         } else break;
-        addr.end = toks[j]!.end;
+        if (first.shape !== 'cap' && first.shape !== 'upper') barePlace = null;
+        end = toks[j]!.end;
         i = j + 1;
       }
+      reach = end;
+      if (block) continue;
+      if (placeParts === 1 && barePlace !== null && barePlace.end === end) {
+        addr.end = barePlace.before;
+        this.add(
+          'LOCATION',
+          barePlace.start,
+          barePlace.end,
+          0.8,
+          '.address-city',
+          'city after a street address',
+        );
+      } else addr.end = end;
+      inline.push(addr);
     }
+    // Places and names inside a whole inline address are part of it, not findings of their own.
+    if (inline.length > 0) {
+      let k = 0;
+      const inside = (c: Candidate): boolean => {
+        while (k < inline.length && inline[k]!.end <= c.start) k++;
+        const a = inline[k];
+        return (
+          a !== undefined && a !== c && a.start <= c.start && c.end <= a.end && c.type !== 'STREET_ADDRESS'
+        );
+      };
+      const others = this.out.filter((c) => c.type !== 'STREET_ADDRESS').sort((x, y) => x.start - y.start);
+      const drop = new Set(others.filter(inside));
+      if (drop.size > 0) {
+        const kept = this.out.filter((c) => !drop.has(c));
+        this.out.length = 0;
+        this.out.push(...kept);
+      }
+    }
+  }
+
+  /**
+   * True when `offset` starts a line: only spaces, tabs, quote marks (`>`) or a short label
+   * (`Address:`) stand between the last line break and it.
+   */
+  lineInitial(offset: number): boolean {
+    // The lead is at most 12 + 16 + 2 + 1 + 12 characters long: look no further back than that.
+    const floor = Math.max(0, offset - 44);
+    let from = offset;
+    while (from > floor) {
+      const c = this.text.charCodeAt(from - 1);
+      if (c === 10 || c === 13) break;
+      from--;
+    }
+    if (from === floor && floor > 0) {
+      const c = this.text.charCodeAt(floor - 1);
+      if (c !== 10 && c !== 13) return false;
+    }
+    return LINE_LEAD_RE.test(this.text.slice(from, offset));
+  }
+
+  /** True when the text after `offset` continues on a new line (an address block). */
+  nextPartOnNewLine(offset: number): boolean {
+    for (let k = offset; k < this.text.length; k++) {
+      const c = this.text.charCodeAt(k);
+      if (c === 10 || c === 13) return true;
+      if (c !== 32 && c !== 9 && c !== 44) return false;
+    }
+    return false;
   }
 
   /** True when an address word appears in the few tokens before `i`. */

@@ -69,6 +69,80 @@ interface Resolved {
   explanation: string;
 }
 
+/** Highest base score of a national-format phone number (special-recognizers.ts). */
+const PHONE_NATIONAL_MAX = 0.45;
+/** Characters around each digit searched by the digit-gated expressions (longest spaced IBAN and its cue). */
+const DIGIT_REACH = 48;
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 10 || code === 13 || code === 9 || code === 160;
+}
+
+/**
+ * Merged windows `[from, to, from, to, …]` of text within DIGIT_REACH of a digit, widened to the
+ * nearest whitespace (at most another DIGIT_REACH) so no expression starts or ends inside a word.
+ */
+export function digitWindows(text: string): number[] {
+  const out: number[] = [];
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) continue;
+    let from = Math.max(0, i - DIGIT_REACH);
+    const floor = Math.max(0, from - DIGIT_REACH);
+    while (from > floor && !isSpace(text.charCodeAt(from - 1))) from--;
+    let to = Math.min(n, i + DIGIT_REACH);
+    const ceil = Math.min(n, to + DIGIT_REACH);
+    while (to < ceil && !isSpace(text.charCodeAt(to))) to++;
+    const last = out.length - 1;
+    if (last > 0 && from <= (out[last] as number)) out[last] = Math.max(out[last] as number, to);
+    else out.push(from, to);
+    // Skip ahead: digits inside this window only widen it.
+    const next = Math.max(i + 1, to - DIGIT_REACH);
+    if (next > i + 1) i = next - 1;
+  }
+  return out;
+}
+
+/** Runs one recognizer over `part` (which starts at `offset` in `text`) and appends its valid hits. */
+function matchPattern(
+  recognizer: PatternRecognizer,
+  part: string,
+  offset: number,
+  text: string,
+  hits: RawHit[],
+): void {
+  const pattern = recognizer.pattern;
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(part); m !== null; m = pattern.exec(part)) {
+    if (m[0].length === 0) {
+      pattern.lastIndex++;
+      continue;
+    }
+    let start = m.index + offset;
+    let end = start + m[0].length;
+    if (recognizer.group !== undefined) {
+      const indices = m.indices;
+      const span = indices?.[recognizer.group] ?? indices?.[recognizer.group + 1];
+      if (span === undefined) continue;
+      start = span[0] + offset;
+      end = span[1] + offset;
+    }
+    const score = recognizer.score(text.slice(start, end));
+    if (score === null) continue;
+    hits.push({
+      start,
+      end,
+      type: recognizer.type,
+      id: recognizer.id,
+      score,
+      context: recognizer.context,
+      weak: recognizer.weak,
+      boost: recognizer.boost,
+    });
+  }
+}
+
 function languageEnabled(languages: readonly string[], enabled: ReadonlySet<string> | null): boolean {
   if (enabled === null || languages.includes('*')) return true;
   return languages.some((language) => enabled.has(language));
@@ -142,45 +216,40 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
         }
       }
     }
+    // Every digit-gated match contains a digit, so those expressions run only on the windows of text
+    // around digits (whole text when digits are dense), not over long stretches of prose.
+    const windows = hasDigit ? digitWindows(text) : [];
     for (const recognizer of patterns) {
       if (recognizer.gate === 'digit' && !hasDigit) continue;
       if (recognizer.requires !== undefined) {
         const haystack = lowerText();
         if (!recognizer.requires.some((word) => haystack.includes(word))) continue;
       }
-      const pattern = recognizer.pattern;
-      pattern.lastIndex = 0;
-      for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-        if (m[0].length === 0) {
-          pattern.lastIndex++;
-          continue;
+      if (recognizer.gate === 'digit') {
+        for (let w = 0; w < windows.length; w += 2) {
+          const from = windows[w] as number;
+          const to = windows[w + 1] as number;
+          const part = from === 0 && to === text.length ? text : text.slice(from, to);
+          matchPattern(recognizer, part, from, text, hits);
         }
-        let start = m.index;
-        let end = m.index + m[0].length;
-        if (recognizer.group !== undefined) {
-          const indices = m.indices;
-          const span = indices?.[recognizer.group] ?? indices?.[recognizer.group + 1];
-          if (span === undefined) continue;
-          [start, end] = span;
-        }
-        const score = recognizer.score(text.slice(start, end));
-        if (score === null) continue;
-        hits.push({
-          start,
-          end,
-          type: recognizer.type,
-          id: recognizer.id,
-          score,
-          context: recognizer.context,
-          weak: recognizer.weak,
-          boost: recognizer.boost,
-        });
-      }
+      } else matchPattern(recognizer, text, 0, text, hits);
     }
     if (typeOn('EMAIL_ADDRESS') && text.includes('@')) findEmails(text, hits, []);
     if (typeOn('URL') && (text.includes('://') || lowerText().includes('www.'))) findUrls(text, hits);
     if (typeOn('IP_ADDRESS') && hasDigit) findIpv6(text, hits, CONTEXT.ip);
-    if (typeOn('PHONE_NUMBER') && hasDigit) findPhones(text, hits, CONTEXT.phone);
+    if (typeOn('PHONE_NUMBER') && hasDigit) {
+      // A national-format number without phone context scores at most PHONE_NATIONAL_MAX: below the
+      // threshold, so it is not worth a libphonenumber parse per country.
+      const worthParsing =
+        minScore > PHONE_NATIONAL_MAX
+          ? (start: number, end: number): boolean => {
+              const before = text.slice(Math.max(0, start - windowSize), start).toLowerCase();
+              const after = text.slice(end, end + SUFFIX_WINDOW).toLowerCase();
+              return findContext(before, CONTEXT.phone) || findContext(after, CONTEXT.phone);
+            }
+          : undefined;
+      findPhones(text, hits, CONTEXT.phone, worthParsing);
+    }
     return hits;
   }
 

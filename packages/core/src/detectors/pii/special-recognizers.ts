@@ -151,7 +151,13 @@ const PHONE_CANDIDATE =
 const NATIONAL_COUNTRIES: readonly CountryCode[] = ['US', 'GB', 'DE', 'FR', 'ES', 'IT', 'PT', 'NL'];
 
 /** Finds phone numbers; `strictContext` words near a weak candidate make it count. */
-export function findPhones(text: string, out: RawHit[], context: readonly string[]): void {
+export function findPhones(
+  text: string,
+  out: RawHit[],
+  context: readonly string[],
+  /** When given and false for a national-format candidate, its number is not parsed (it cannot reach the threshold). */
+  worthParsing?: (start: number, end: number) => boolean,
+): void {
   PHONE_CANDIDATE.lastIndex = 0;
   for (let m = PHONE_CANDIDATE.exec(text); m !== null; m = PHONE_CANDIDATE.exec(text)) {
     let value = m[0];
@@ -171,6 +177,7 @@ export function findPhones(text: string, out: RawHit[], context: readonly string
       const parsed = parsePhoneNumberFromString(value.startsWith('00') ? `+${value.slice(2)}` : value);
       score = parsed?.isValid() ? 0.75 : parsed?.isPossible() ? 0.45 : 0.2;
     } else {
+      if (worthParsing !== undefined && !worthParsing(start, end)) continue;
       for (const country of NATIONAL_COUNTRIES) {
         const parsed = parsePhoneNumberFromString(value, country);
         if (parsed?.isValid()) {

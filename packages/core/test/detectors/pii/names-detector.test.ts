@@ -176,3 +176,30 @@ describe('names detector: settings and determinism', () => {
     assert.ok(all.every((m) => m.score >= 0 && m.score <= 1));
   });
 });
+
+describe('names detector: postal address layouts', () => {
+  test('an inline address with city, region, country and postcode is one span', () => {
+    const text = 'The letter arrived at 6400 12 Timms Drive Suite 215 NUNGATTA Australia last night.';
+    assert.deepEqual(found(text), ['STREET_ADDRESS:6400 12 Timms Drive Suite 215 NUNGATTA Australia']);
+    const comma =
+      'Please update the billing address with 213 Pilekrogen 53 Apt. 263, Grand-Leez, Belgium 18431 today';
+    assert.deepEqual(found(comma), ['STREET_ADDRESS:213 Pilekrogen 53 Apt. 263, Grand-Leez, Belgium 18431']);
+  });
+
+  test('a block address gives one finding per line', () => {
+    const text = 'Maureen Thibault\n\n41086 Kiannonkatu 98\n Suite 464\n OULU\n\n Finland 80896';
+    assert.deepEqual(found(text), [
+      'PERSON:Maureen Thibault',
+      'STREET_ADDRESS:41086 Kiannonkatu 98',
+      'STREET_ADDRESS:Suite 464',
+      'LOCATION:OULU',
+      'LOCATION:Finland',
+      'STREET_ADDRESS:80896',
+    ]);
+  });
+
+  test('post-office boxes are street addresses', () => {
+    assert.deepEqual(found('The bus station is on P.O. Box 104'), ['STREET_ADDRESS:P.O. Box 104']);
+    assert.ok(found('Send it to PO Box 77, thanks.').includes('STREET_ADDRESS:PO Box 77'));
+  });
+});

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as cs from '../../../src/detectors/pii/checksums.ts';
 import { createPiiDetector, PII_FORMAT_TYPES, piiDefinition } from '../../../src/detectors/pii/index.ts';
+import { digitWindows } from '../../../src/detectors/pii/pii-detector.ts';
 import type { PiiSettingsInput } from '../../../src/detectors/pii/settings.ts';
 
 function scan(text: string, settings: PiiSettingsInput = {}) {
@@ -338,5 +339,32 @@ describe('pii detector: scores, lists and settings', () => {
     assert.equal(a.length, 1);
     assert.deepEqual(a[0]?.span, { start: 6, end: 18 });
     assert.equal(a[0]?.segment, 0);
+  });
+});
+
+describe('pii detector: digit windows', () => {
+  test('windows cover every digit, do not cut words and are merged in order', () => {
+    const text = `${'lorem ipsum dolor '.repeat(20)}IBAN GB82 WEST 1234 5698 7654 32${' sit amet consectetur'.repeat(20)} 42`;
+    const windows = digitWindows(text);
+    assert.equal(windows.length % 2, 0);
+    for (let w = 2; w < windows.length; w += 2) assert.ok(windows[w]! > windows[w - 1]!);
+    for (let i = 0; i < text.length; i++) {
+      if (text[i]! < '0' || text[i]! > '9') continue;
+      let covered = false;
+      for (let w = 0; w < windows.length; w += 2) if (windows[w]! <= i && i < windows[w + 1]!) covered = true;
+      assert.ok(covered, `digit at ${i} is outside every window`);
+    }
+    // Window edges fall on whitespace or the ends of the text, never inside a word.
+    for (const edge of windows) {
+      assert.ok(edge === 0 || edge === text.length || /\s/.test(text[edge - 1]!) || /\s/.test(text[edge]!));
+    }
+    assert.deepEqual(digitWindows('no digits here'), []);
+  });
+
+  test('identifiers far into long prose are still found at their exact spans', () => {
+    const prose = 'The committee discussed the plan at length and agreed on the next steps. '.repeat(40);
+    const text = `${prose}Wire it to GB82 WEST 1234 5698 7654 32 please. ${prose}Born on 5 March 1990.`;
+    assert.ok(found(text, 'IBAN_CODE', 'GB82 WEST 1234 5698 7654 32') >= 0.9);
+    assert.ok(found(text, 'DATE_OF_BIRTH', '5 March 1990') >= 0.5);
   });
 });
