@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under packages/*/test and bench/ with Node's test runner (TypeScript through tsx).
+// Runs every *.test.ts under packages/*/test, bench/ and training/ with Node's test runner (TypeScript through tsx).
 // Usage: npm test [-- <substring filter on file path>]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -29,6 +29,7 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
   walk(testDir, files);
 }
 walk(join(root, 'bench'), files);
+walk(join(root, 'training'), files);
 const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (selected.length === 0) {
   console.error('no test files matched');

@@ -1,0 +1,2 @@
+export * from './linear-model.ts';
+export * from './text-features.ts';
