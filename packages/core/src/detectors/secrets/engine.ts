@@ -1,6 +1,8 @@
 import { CREDENTIAL_RULES } from './credential-rules.ts';
-import { type EntropySettings, scanAssignments, scanHighEntropy } from './generic.ts';
+import { findEncodedText } from './encoded.ts';
+import { type EntropySettings, FOREIGN_KEY_HINTS, scanAssignments, scanHighEntropy } from './generic.ts';
 import { isLowVariety, isPlaceholder } from './heuristics.ts';
+import { NICHE_PROVIDER_RULES } from './niche-provider-rules.ts';
 import {
   type RawMatch,
   scanEncodedPrivateKeys,
@@ -12,7 +14,11 @@ import { PROVIDER_RULES } from './provider-rules.ts';
 import type { SecretRule } from './rule.ts';
 
 /** Every regex rule, provider formats first. */
-export const ALL_RULES: readonly SecretRule[] = [...PROVIDER_RULES, ...CREDENTIAL_RULES];
+export const ALL_RULES: readonly SecretRule[] = [
+  ...PROVIDER_RULES,
+  ...NICHE_PROVIDER_RULES,
+  ...CREDENTIAL_RULES,
+];
 
 /** Ids of the hand-written scanners (not regex rules), with their secret types. */
 export const SCANNER_RULES: ReadonlyArray<{ id: string; type: string; description: string }> = [
@@ -37,6 +43,12 @@ export const SCANNER_RULES: ReadonlyArray<{ id: string; type: string; descriptio
     type: 'GENERIC_SECRET',
     description: 'high-entropy token near a key word',
   },
+  {
+    id: 'secrets.base64-encoded-secret',
+    type: 'ENCODED_SECRET',
+    description:
+      'base64 text that decodes to a credential (Kubernetes secrets, encoded configs, JWKs); the finding carries the decoded credential type',
+  },
 ];
 
 /** Resolved engine options (built once by `createSecretsDetector`). */
@@ -56,6 +68,8 @@ export interface CompiledRules {
   rules: readonly SecretRule[];
   prefilter: RegExp | null;
   byKeyword: Map<string, number[]>;
+  /** Prefilter keywords that switch on the generic scanner's foreign-language pass. */
+  hints: ReadonlySet<string>;
 }
 
 /**
@@ -73,6 +87,13 @@ export function compileRules(enabled: (id: string) => boolean): CompiledRules {
       direct.set(k, set);
     }
   });
+  const hints = new Set<string>();
+  if (enabled('secrets.generic-password')) {
+    for (const k of FOREIGN_KEY_HINTS) {
+      hints.add(k);
+      if (!direct.has(k)) direct.set(k, new Set());
+    }
+  }
   const keywords = [...direct.keys()].sort((a, b) => b.length - a.length);
   const byKeyword = new Map<string, number[]>();
   for (const k of keywords) {
@@ -84,14 +105,23 @@ export function compileRules(enabled: (id: string) => boolean): CompiledRules {
     );
   }
   const prefilter = keywords.length ? new RegExp(keywords.map(escapeRegex).join('|'), 'gi') : null;
-  return { rules, prefilter, byKeyword };
+  return { rules, prefilter, byKeyword, hints };
 }
 
-/** Runs the compiled rules and scanners on one text; returns non-overlapping matches above the floor. */
-export function scanText(text: string, compiled: CompiledRules, options: EngineOptions): RawMatch[] {
+/**
+ * Runs the compiled rules and scanners on one text; returns non-overlapping matches above the floor.
+ * `depth` counts base64 layers already decoded: text decoded from base64 is scanned once more, not again.
+ */
+export function scanText(
+  text: string,
+  compiled: CompiledRules,
+  options: EngineOptions,
+  depth = 0,
+): RawMatch[] {
   const raw: RawMatch[] = [];
   if (text.length === 0) return raw;
   const toRun = new Set<number>();
+  let foreignHint = false;
   if (compiled.prefilter) {
     const re = compiled.prefilter;
     re.lastIndex = 0;
@@ -100,8 +130,9 @@ export function scanText(text: string, compiled: CompiledRules, options: EngineO
       const keyword = m[0].toLowerCase();
       if (seen.has(keyword)) continue;
       seen.add(keyword);
+      if (compiled.hints.has(keyword)) foreignHint = true;
       for (const i of compiled.byKeyword.get(keyword) ?? []) toRun.add(i);
-      if (toRun.size === compiled.rules.length) break;
+      if (toRun.size === compiled.rules.length && (foreignHint || compiled.hints.size === 0)) break;
       // A first sighting may hide an overlapping keyword (`:AA` then `AAAA…`): resume one character on.
       re.lastIndex = m.index + 1;
     }
@@ -144,15 +175,43 @@ export function scanText(text: string, compiled: CompiledRules, options: EngineO
     raw.some((f) => f.start < e && s < f.end && f.score >= 0.6);
   if (options.enabled('secrets.generic-password') || options.enabled('secrets.generic-secret')) {
     const generic: RawMatch[] = [];
-    scanAssignments(text, generic, covered);
+    scanAssignments(text, generic, covered, foreignHint);
     for (const g of generic) if (options.enabled(g.ruleId)) raw.push(g);
   }
   if (options.entropy.enabled && options.enabled('secrets.generic-high-entropy')) {
     scanHighEntropy(text, options.entropy, raw, covered);
   }
+  if (depth === 0 && options.enabled('secrets.base64-encoded-secret'))
+    scanEncoded(text, compiled, options, raw);
   return resolveOverlaps(
     raw.filter((f) => f.score >= options.minScore && !allowed(text, f, options.allowList)),
   );
+}
+
+/**
+ * Base64 runs that decode to text holding a credential: one finding over the whole run, with the inner
+ * finding's type and score. Runs already reported by another rule (base64 PEM keys, JWTs, Basic auth)
+ * are left to that rule.
+ */
+function scanEncoded(text: string, compiled: CompiledRules, options: EngineOptions, raw: RawMatch[]): void {
+  for (const run of findEncodedText(text)) {
+    if (raw.some((f) => f.start < run.end && run.start < f.end && f.score >= options.minScore)) continue;
+    let best: RawMatch | null = null;
+    for (const inner of scanText(run.decoded, compiled, options, 1)) {
+      if (inner.ruleId === 'secrets.pem-body-line' || inner.ruleId === 'secrets.generic-high-entropy')
+        continue;
+      if (best === null || inner.score > best.score) best = inner;
+    }
+    if (best === null) continue;
+    raw.push({
+      ruleId: 'secrets.base64-encoded-secret',
+      type: best.type,
+      start: run.start,
+      end: run.end,
+      score: best.score,
+      explanation: `base64 text holding a ${best.explanation}`,
+    });
+  }
 }
 
 function allowed(text: string, f: RawMatch, allowList: readonly string[]): boolean {

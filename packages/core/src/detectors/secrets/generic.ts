@@ -22,7 +22,48 @@ export interface EntropySettings {
  * then widened by hand to the surrounding identifier.
  */
 const KEY_RE =
-  /pass(?:word|wd|phrase)?|pwd|pswd|pswrd|paswd|pw|secret|token|api[ _-]?key|apikey|access[ _-]?key|auth[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|nonce/gi;
+  /pass(?:word|wd|phrase|code)?|pwd|pswd|pswrd|paswd|pw|secret|token|api[ _-]?key|apikey|access[ _-]?key|auth[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|nonce/gi;
+
+/**
+ * "Password" in other languages. Kept out of `KEY_RE` (a longer alternation slows every prompt down): this
+ * pass runs only when the engine's keyword prefilter saw one of {@link FOREIGN_KEY_HINTS} or the text has
+ * a non-ASCII character.
+ */
+const FOREIGN_KEY_RE = new RegExp(
+  [
+    'passwort|kennwort|wachtwoord|mot[ _-]?de[ _-]?passe|motdepasse|contrase(?:ñ|n)a|senha|palavra[ _-]?passe',
+    'has(?:ł|l)o|heslo|geslo|lozinka|parool|salasana|adgangskode|l(?:ö|o)senord|jelsz(?:ó|o)|(?:ş|s)ifre',
+    'пароль|парола|κωδικός|סיסמה|كلمة المرور|รหัสผ่าน|mật khẩu|kata sandi|kata laluan',
+    'パスワード|暗証番号|비밀번호|密码|密碼|口令',
+  ].join('|'),
+  'gi',
+);
+
+/** ASCII literals that make the engine run the foreign-language pass (lower case, for the prefilter). */
+export const FOREIGN_KEY_HINTS: readonly string[] = [
+  'passwort',
+  'kennwort',
+  'wachtwoord',
+  'de passe',
+  'de_passe',
+  'de-passe',
+  'depasse',
+  'contrasena',
+  'senha',
+  'palavra',
+  'haslo',
+  'heslo',
+  'geslo',
+  'lozinka',
+  'parool',
+  'salasana',
+  'adgangskode',
+  'losenord',
+  'jelszo',
+  'sifre',
+];
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Suffixes allowed after the key word inside one identifier (`password1`, `tokens`, `secret_value`). */
 const SUFFIX_RE = /^(?:s|[_.-]?[0-9]{0,2}|[_.-]?(?:value|val|plain|plaintext|str|b64|base64|hash)?)$/i;
@@ -34,7 +75,22 @@ function isIdentChar(c: number): boolean {
 }
 
 function isSpace(c: number): boolean {
-  return c === 32 || c === 9;
+  return c === 32 || c === 9 || c === 0xa0 || c === 0x3000;
+}
+
+/**
+ * Skips blanks from `j`, at most `max` characters: spaces, tabs, no-break and ideographic spaces, and the
+ * two-character escape `\t` found inside serialized strings (`"#define\tpassword\t\"…\""`).
+ */
+function skipBlank(text: string, j: number, max: number): number {
+  const from = j;
+  while (j < text.length && j - from < max) {
+    const c = text.charCodeAt(j);
+    if (isSpace(c)) j++;
+    else if (c === 92 && text.charCodeAt(j + 1) === 116) j += 2;
+    else break;
+  }
+  return j;
 }
 
 /** Characters that end an unquoted value. */
@@ -60,12 +116,17 @@ function endsValue(c: number): boolean {
 
 type KeyKind = 'password' | 'secret';
 
+const SECRET_WORD = /^(?:secret|token|api|access|auth|private|signing|encryption|master|credential|nonce)/i;
+
 function kindOf(word: string): KeyKind {
-  const w = word.toLowerCase();
-  return w.startsWith('pass') || w.startsWith('pw') || w.startsWith('ps') || w === 'paswd'
-    ? 'password'
-    : 'secret';
+  return SECRET_WORD.test(word) ? 'secret' : 'password';
 }
+
+/**
+ * Longest value read. Longer values assigned to secret names are mostly ciphertext (sealed secrets,
+ * encrypted config) that is safe to share; keys with a known shape have their own rules.
+ */
+const MAX_VALUE: Record<KeyKind, number> = { password: 256, secret: 256 };
 
 const LITERAL_WORDS =
   /^(?:true|false|null|none|nil|undefined|string|required|optional|empty|default|bool|int|number|object)$/i;
@@ -73,7 +134,7 @@ const KEYWORD_IN_VALUE = /password|passwd|secret|token|apikey|api_key|credential
 
 /** Scores an assigned value, or returns 0 when it does not look like a real secret. */
 function scoreValue(value: string, kind: KeyKind): number {
-  if (value.length < (kind === 'password' ? 4 : 8) || value.length > 256) return 0;
+  if (value.length < (kind === 'password' ? 4 : 8) || value.length > MAX_VALUE[kind]) return 0;
   if (LITERAL_WORDS.test(value) || KEYWORD_IN_VALUE.test(value)) return 0;
   if (!plausiblePassword(value)) return 0;
   if (value.includes('(') || value.includes('://') || value.includes('{')) return 0;
@@ -98,7 +159,20 @@ interface Assignment {
   valueStart: number;
   valueEnd: number;
   kind: KeyKind;
-  separator: 'assign' | 'quote' | 'flag';
+  separator: 'assign' | 'quote' | 'flag' | 'element';
+}
+
+/** `<password>value</password>`, or `<entry key="password">value</entry>`: the text up to `</`. */
+function elementValue(text: string, from: number, max: number): [number, number] | null {
+  const close = text.indexOf('<', from);
+  if (close === -1 || close - from > max || text.charCodeAt(close + 1) !== 47) return null;
+  const nl = text.indexOf('\n', from);
+  if (nl !== -1 && nl < close) return null;
+  let a = from;
+  let b = close;
+  while (a < b && isSpace(text.charCodeAt(a))) a++;
+  while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+  return b > a ? [a, b] : null;
 }
 
 /** Parses `key <sep> value` starting at a key-word match; returns null when the shape does not fit. */
@@ -121,16 +195,35 @@ function parseAssignment(text: string, wordStart: number, wordEnd: number, word:
   // `id/pw:user/pass` pairs and `x.password` member access are not single assignments.
   if (s > 0 && text.charCodeAt(s - 1) === 36) return null;
   const pairKey = s > 0 && text.charCodeAt(s - 1) === 47;
+  const max = MAX_VALUE[kind];
+  const opener = s > 0 ? text.charCodeAt(s - 1) : 0;
+  // XML element named after the key: `<password>…</password>`, `<db-password>…</db-password>`.
+  if (opener === 60 && text.charCodeAt(e) === 62) {
+    const v = elementValue(text, e + 1, max);
+    return v ? { keyStart: s, valueStart: v[0], valueEnd: v[1], kind, separator: 'element' } : null;
+  }
+  const quotedKey = opener === 34 || opener === 39;
   let i = e;
-  if (text.charCodeAt(i) === 92) i++;
+  if (text.charCodeAt(i) === 92 && text.charCodeAt(i + 1) !== 116) i++;
   if (text.charCodeAt(i) === 34 || text.charCodeAt(i) === 39) i++;
   if (text.charCodeAt(i) === 93) i++;
-  let j = i;
-  while (j < text.length && j - i < 4 && isSpace(text.charCodeAt(j))) j++;
+  let j = skipBlank(text, i, 8);
   const c = text.charCodeAt(j);
   const c2 = text.charCodeAt(j + 1);
   let separator: Assignment['separator'];
-  if (c === 61 && c2 !== 61) {
+  if (quotedKey && c === 62 && j === i) {
+    // `<entry key="password">…</entry>`, `<property name="password">…</property>`.
+    const v = elementValue(text, j + 1, max);
+    return v ? { keyStart: s, valueStart: v[0], valueEnd: v[1], kind, separator: 'element' } : null;
+  }
+  if (quotedKey && j > i && /^value\s{0,2}=/i.test(text.slice(j, j + 9))) {
+    // `<add key="DbPassword" value="…"/>`, `<param name="password" value="…">`.
+    j = text.indexOf('=', j) + 1;
+    separator = 'assign';
+  } else if (c === 0xff1a || c === 0xff1d) {
+    separator = 'assign'; // full-width `：` / `＝` after CJK key words
+    j++;
+  } else if (c === 61 && c2 !== 61) {
     separator = 'assign';
     j += c2 === 62 ? 2 : 1;
   } else if (c === 58) {
@@ -142,7 +235,7 @@ function parseAssignment(text: string, wordStart: number, wordEnd: number, word:
   } else if (j > i && text.charCodeAt(s) === 45 && /^(?:password|token|secret)$/i.test(word)) {
     separator = 'flag';
   } else return null;
-  while (j < text.length && j - i < 12 && isSpace(text.charCodeAt(j))) j++;
+  j = skipBlank(text, j, 12);
   if (text.charCodeAt(j) === 92 && text.charCodeAt(j + 1) === 34) j++;
   let q = text.charCodeAt(j);
   if (q === 98 && (text.charCodeAt(j + 1) === 34 || text.charCodeAt(j + 1) === 39)) {
@@ -154,7 +247,7 @@ function parseAssignment(text: string, wordStart: number, wordEnd: number, word:
   if (q === 34 || q === 39 || q === 96) {
     valueStart = j + 1;
     const close = text.indexOf(String.fromCharCode(q), valueStart);
-    if (close === -1 || close - valueStart > 256) return null;
+    if (close === -1 || close - valueStart > max) return null;
     const nl = text.indexOf('\n', valueStart);
     if (nl !== -1 && nl < close) return null;
     valueEnd = close;
@@ -164,7 +257,7 @@ function parseAssignment(text: string, wordStart: number, wordEnd: number, word:
     if (separator === 'quote') return null;
     valueStart = j;
     let k = j;
-    while (k < text.length && k - j < 257 && !endsValue(text.charCodeAt(k))) k++;
+    while (k < text.length && k - j <= max && !endsValue(text.charCodeAt(k))) k++;
     valueEnd = k;
   }
   if (valueEnd <= valueStart) return null;
@@ -181,15 +274,26 @@ export function scanAssignments(
   text: string,
   out: RawMatch[],
   covered: (s: number, e: number) => boolean,
+  foreignHint = false,
 ): void {
-  KEY_RE.lastIndex = 0;
+  scanKeys(KEY_RE, text, out, covered);
+  if (foreignHint || NON_ASCII.test(text)) scanKeys(FOREIGN_KEY_RE, text, out, covered);
+}
+
+function scanKeys(
+  re: RegExp,
+  text: string,
+  out: RawMatch[],
+  covered: (s: number, e: number) => boolean,
+): void {
+  re.lastIndex = 0;
   let lastValueEnd = -1;
-  for (let m = KEY_RE.exec(text); m !== null; m = KEY_RE.exec(text)) {
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     if (m.index < lastValueEnd) continue;
     const a = parseAssignment(text, m.index, m.index + m[0].length, m[0]);
     if (a === null) continue;
     lastValueEnd = a.valueEnd;
-    KEY_RE.lastIndex = a.valueEnd;
+    re.lastIndex = a.valueEnd;
     if (covered(a.valueStart, a.valueEnd)) continue;
     const value = text.slice(a.valueStart, a.valueEnd);
     let score = scoreValue(value, a.kind);

@@ -151,8 +151,9 @@ const PEM_LINE_RE = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{64}(?![A-Za-z0-9+/=])/g;
 
 /**
  * A single line of a PEM body seen on its own (a key pasted line by line, or a log that printed one).
- * Only reported when the 64-character token is the last token of its line, mixes upper case, lower case
- * and digits and has base64-like entropy; the score stays low because certificates share the shape.
+ * Only reported when the 64-character token is the last token of its line, mixes upper and lower case
+ * (and digits, unless its entropy is very high) and has base64-like entropy; the score stays low because
+ * certificates share the shape.
  */
 export function scanPemBodyLines(text: string, out: RawMatch[]): void {
   PEM_LINE_RE.lastIndex = 0;
@@ -170,8 +171,10 @@ export function scanPemBodyLines(text: string, out: RawMatch[]): void {
       next === 92 ||
       next === 42;
     if (!atLineEnd) continue;
-    if (!/[A-Z]/.test(token) || !/[a-z]/.test(token) || !/[0-9]/.test(token)) continue;
-    if (shannonEntropy(token) < 4.4) continue;
+    if (!/[A-Z]/.test(token) || !/[a-z]/.test(token)) continue;
+    // Digits are optional for a very random line: 64 mixed-case letters at ≥ 4.6 bits are not prose.
+    const entropy = shannonEntropy(token);
+    if (entropy < 4.4 || (entropy < 4.6 && !/[0-9]/.test(token))) continue;
     out.push({
       ruleId: 'secrets.pem-body-line',
       type: 'PRIVATE_KEY',

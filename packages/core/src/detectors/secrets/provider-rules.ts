@@ -33,6 +33,28 @@ const basicAuthHasColon = (value: string): boolean => {
   return decoded?.includes(':') === true;
 };
 
+/** `Authorization: `, `"Authorization": "`, `'Authorization' => '`, `("Authorization", "`, `auth=`. */
+const HEADER_SEP = '["\']?\\s{0,3}(?:=>|[:=,])\\s{0,3}["\']?';
+
+/** A random-looking token: at least two character classes and a digit, or long and mixed-case. */
+function tokenLike(value: string): boolean {
+  const lower = /[a-z]/.test(value);
+  const upper = /[A-Z]/.test(value);
+  const digit = /[0-9]/.test(value);
+  if (/^(?:bearer|basic|digest|negotiate|ntlm|token)$/i.test(value)) return false;
+  return (digit && (lower || upper)) || (lower && upper && value.length >= 24);
+}
+
+/** JWK members: the key must sit in a JWK-like object (`kty` nearby) or the value must look random. */
+function jwkMember(value: string, match: string): boolean {
+  const key = match.charAt(1);
+  if (key === 'k' || key === 'p' || key === 'q') {
+    // Short names are common in JSON; demand a base64url-looking value with mixed case and digits.
+    return /[a-z]/.test(value) && /[A-Z]/.test(value) && (/[0-9]/.test(value) || value.length >= 32);
+  }
+  return value.length >= 32 || (/[a-z]/.test(value) && /[A-Z]/.test(value));
+}
+
 /** Provider rules, grouped by vendor. */
 export const PROVIDER_RULES: readonly SecretRule[] = [
   // ── AWS ──────────────────────────────────────────────────────────────────────────────────────────
@@ -700,7 +722,7 @@ export const PROVIDER_RULES: readonly SecretRule[] = [
     'deepseek-api-key',
     'DEEPSEEK_API_KEY',
     ['sk-'],
-    `(?<![A-Za-z0-9_-])(sk-[a-f0-9]{32})${E}`,
+    `(?:(?<![A-Za-z0-9_-])|(?<=\\x1b\\[[0-9;]{0,12}m))(sk-[a-f0-9]{32})${E}`,
     'DeepSeek API key',
     { score: 0.8 },
   ),
@@ -1709,16 +1731,16 @@ export const PROVIDER_RULES: readonly SecretRule[] = [
   rule(
     'jwk-private-key',
     'PRIVATE_KEY',
-    ['"d"'],
-    '"d"\\s{0,3}:\\s{0,3}"([A-Za-z0-9_-]{32,1024})"',
-    'private component of a JSON Web Key',
-    { score: 0.75 },
+    ['"d"', "'d'", '"p"', "'p'", '"q"', "'q'", '"dp"', '"dq"', '"qi"', '"k"', "'k'"],
+    `["'](?:d|p|q|dp|dq|qi|k)["']\\s{0,3}:\\s{0,3}["']([A-Za-z0-9_-]{20,1024})["']`,
+    'private or symmetric member of a JSON Web Key (`d`, `p`, `q`, `dp`, `dq`, `qi`, `k`)',
+    { score: 0.75, validate: (v, m) => jwkMember(v, m) },
   ),
   rule(
     'http-basic-auth',
     'BASIC_AUTH',
     ['basic'],
-    '(?:Authorization|auth)["\']?\\s{0,3}[:=]\\s{0,3}["\']?Basic\\s{1,3}([A-Za-z0-9+/]{8,512}={0,2})',
+    `(?:Authorization|auth)${HEADER_SEP}Basic\\s{1,3}([A-Za-z0-9+/]{8,512}={0,2})`,
     'HTTP Basic authorization header',
     { ci: true, score: 0.85, validate: (v) => basicAuthHasColon(v) },
   ),
@@ -1726,9 +1748,17 @@ export const PROVIDER_RULES: readonly SecretRule[] = [
     'http-bearer-token',
     'BEARER_TOKEN',
     ['bearer'],
-    '(?:Authorization|auth)["\']?\\s{0,3}[:=]\\s{0,3}["\']?Bearer\\s{1,3}([A-Za-z0-9._~+/-]{20,4096}={0,2})',
+    `(?:Authorization|auth)${HEADER_SEP}Bearer\\s{1,3}([A-Za-z0-9._~+/-]{20,4096}={0,2})`,
     'HTTP Bearer authorization header',
     { ci: true, score: 0.8 },
+  ),
+  rule(
+    'http-token-auth',
+    'BEARER_TOKEN',
+    ['authorization'],
+    `Authorization${HEADER_SEP}(?:(?:Token|Bot|SSWS|ApiKey|Api-Key|GenieKey|Key|OAuth|Splunk|Klaviyo-API-Key|DeepL-Auth-Key)(?:\\s{1,3}|=))?([A-Za-z0-9._~+/:-]{16,1024}={0,2})(?![A-Za-z0-9._~+/=-])`,
+    'token in an HTTP Authorization header (Token, Bot, SSWS, ApiKey, Key schemes or a bare token)',
+    { ci: true, score: 0.8, validate: (v) => tokenLike(v) },
   ),
   rule(
     'generic-api-key-uuid',

@@ -33,8 +33,11 @@ export interface RuleOptions {
   allowLowVariety?: boolean;
 }
 
-/** Not preceded by a token character (letters, digits, `_`). */
-export const B = '(?<![A-Za-z0-9_])';
+/**
+ * Not preceded by a token character (letters, digits, `_`), or preceded by an ANSI colour escape such as
+ * `ESC[93m` (terminal output pasted into a prompt keeps them, and their final `m` is a letter).
+ */
+export const B = '(?:(?<![A-Za-z0-9_])|(?<=\\x1b\\[[0-9;]{0,12}m))';
 /** Not followed by a token character. */
 export const E = '(?![A-Za-z0-9_])';
 
