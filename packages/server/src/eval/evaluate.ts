@@ -42,6 +42,8 @@ export interface EvaluateOptions {
   typedSpans?: boolean;
   /** Count only findings of these types as a positive prediction (e.g. what a default policy acts on). */
   countTypes?: ReadonlySet<string>;
+  /** Only records with one of these labels (e.g. one half of a two-class set). */
+  labels?: readonly string[];
 }
 
 export interface EvaluationReport {
@@ -93,6 +95,7 @@ export async function evaluateDataset(options: EvaluateOptions): Promise<Evaluat
       errors++;
       continue;
     }
+    if (options.labels !== undefined && !options.labels.includes(String(record.label ?? ''))) continue;
     if (split !== 'all') {
       const digit = /(\d)\D*$/.exec(String(record.id ?? ''))?.[1];
       if (digit === undefined || (Number(digit) % 2 === 0) !== (split === 'even')) continue;
