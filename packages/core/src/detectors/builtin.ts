@@ -3,6 +3,7 @@ import { confidentialDefinition } from './confidential/confidential.ts';
 import { dictionaryDefinition } from './dictionary/dictionary.ts';
 import { fingerprintDefinition } from './fingerprint/fingerprint.ts';
 import { piiDefinition } from './pii/index.ts';
+import { promptAttackDefinition } from './prompt-attack/index.ts';
 import type { DetectorDefinition } from './registry.ts';
 import { secretsDefinition } from './secrets/index.ts';
 
@@ -17,4 +18,5 @@ export const BUILTIN_DETECTORS: readonly DetectorDefinition[] = Object.freeze([
   confidentialDefinition,
   dictionaryDefinition,
   fingerprintDefinition,
+  promptAttackDefinition,
 ] as DetectorDefinition[]);

@@ -12,5 +12,6 @@ export * from './dictionary/dictionary.ts';
 export * from './fingerprint/fingerprint.ts';
 export * from './normalize.ts';
 export * from './pii/index.ts';
+export * from './prompt-attack/index.ts';
 export * from './registry.ts';
 export * from './secrets/index.ts';

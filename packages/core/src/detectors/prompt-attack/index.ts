@@ -1,0 +1,152 @@
+/**
+ * The `prompt_attack` detector: direct and indirect prompt injection and jailbreaks.
+ *
+ * Per segment: the text is normalised by the engine, encoded runs are decoded and rescanned
+ * (deobfuscate.ts), signatures of known attack families are matched (signatures.ts) on the text and on
+ * every decoded variant, and the shipped linear classifier (models/prompt-attack/) scores the whole text
+ * and the longer decoded variants. Segments whose source is `tool_result` or `retrieved_document` are
+ * untrusted content and use `indirect_threshold` (lower) instead of `threshold`.
+ *
+ * Findings: one per matched signature (type from the signature, span on the original text, the signature
+ * id and decode steps in `detector`/`explanation`) and one `CLASSIFIER` finding per segment whose score
+ * reaches the threshold (`span: null`, `segment` set). Scores are 0–1; the classifier's 0.5 is the
+ * operating point chosen at training (1% false positives on validation benign prompts).
+ */
+import { z } from 'zod';
+import type { Finding } from '../../model/finding.ts';
+import type { SegmentSource } from '../../model/segment.ts';
+import type { Detector } from '../contract.ts';
+import { normalizeText } from '../normalize.ts';
+import type { DetectorDefinition } from '../registry.ts';
+import { classifierText, loadPromptAttackModel } from './classifier.ts';
+import { deobfuscate, type Variant } from './deobfuscate.ts';
+import { matchSignatures, SIGNATURES, type Signature } from './signatures.ts';
+
+export { DECODE_LIMITS, deobfuscate, rot13, unleet, type Variant } from './deobfuscate.ts';
+export { PROMPT_ATTACK_TYPES, type PromptAttackType, SIGNATURES, type Signature } from './signatures.ts';
+
+/** Segment sources treated as untrusted content (indirect injection). */
+export const INDIRECT_SOURCES: readonly SegmentSource[] = Object.freeze([
+  'tool_result',
+  'retrieved_document',
+]);
+
+const SOURCES = [
+  'system',
+  'user',
+  'assistant',
+  'tool_call',
+  'tool_result',
+  'retrieved_document',
+  'completion',
+  'embedding_input',
+] as const satisfies readonly SegmentSource[];
+
+/** Settings of the prompt-attack detector. */
+export const PromptAttackSettings = z.object({
+  /** Findings below this score are not reported, for direct content (user messages, …). */
+  threshold: z.number().min(0).max(1).default(0.5),
+  /** Threshold for untrusted content: tool results and retrieved documents. */
+  indirect_threshold: z.number().min(0).max(1).default(0.4),
+  /** Run the trained classifier. */
+  classifier: z.boolean().default(true),
+  /** Decode encoded runs (base64, hex, URL, rot13, leetspeak, spaced letters, Unicode tags) and rescan. */
+  deobfuscate: z.boolean().default(true),
+  /** Signature ids to turn off, e.g. `override.from_now_on`. */
+  disabled_signatures: z.array(z.string()).default([]),
+  /** Segment sources not inspected (the system prompt is the deployer's own text). */
+  skip_sources: z.array(z.enum(SOURCES)).default(['system']),
+});
+export type PromptAttackSettings = z.infer<typeof PromptAttackSettings>;
+export type PromptAttackSettingsInput = z.input<typeof PromptAttackSettings>;
+
+/** Decoded variants shorter than this are checked by signatures only, not by the classifier. */
+const MIN_CLASSIFIED_VARIANT = 24;
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/** Builds the prompt-attack detector; `settings` is validated once here. */
+export function createPromptAttackDetector(settings: PromptAttackSettingsInput = {}): Detector {
+  const s = PromptAttackSettings.parse(settings);
+  const disabled = new Set(s.disabled_signatures);
+  const signatures: readonly Signature[] = SIGNATURES.filter((sig) => !disabled.has(sig.id));
+  const model = s.classifier ? loadPromptAttackModel() : null;
+  const skip = new Set<SegmentSource>(s.skip_sources);
+  const indirect = new Set<SegmentSource>(INDIRECT_SOURCES);
+
+  return {
+    id: 'prompt_attack',
+    family: 'prompt_attack',
+    inspect(segments) {
+      const findings: Finding[] = [];
+      for (const segment of segments) {
+        if (skip.has(segment.source) || segment.text.trim().length === 0) continue;
+        const isIndirect = indirect.has(segment.source);
+        const threshold = isIndirect ? s.indirect_threshold : s.threshold;
+        const where = isIndirect ? `untrusted ${segment.source}` : segment.source;
+        const normalized = normalizeText(segment.text);
+        const seen = new Set<string>();
+        const report = (sig: Signature, start: number, end: number, steps: readonly string[]): void => {
+          if (sig.score < threshold || seen.has(sig.id)) return;
+          if (end <= start) return;
+          seen.add(sig.id);
+          const decoded = steps.length > 0 ? `, after decoding ${steps.join(' → ')}` : '';
+          findings.push({
+            family: 'prompt_attack',
+            type: sig.type,
+            score: sig.score,
+            segment: segment.index,
+            span: { start, end },
+            detector: `prompt_attack.${sig.id}`,
+            explanation: `signature \`${sig.id}\` matched in ${where} content${decoded}`,
+          });
+        };
+        for (const m of matchSignatures(normalized.text, signatures)) {
+          const span = normalized.toOriginalSpan(m.start, m.end);
+          report(m.signature, span.start, span.end, []);
+        }
+        const variants: Variant[] = s.deobfuscate ? deobfuscate(segment.text, normalized) : [];
+        for (const v of variants) {
+          for (const m of matchSignatures(v.text, signatures)) report(m.signature, v.start, v.end, v.steps);
+        }
+        if (model === null) continue;
+        let best = model.score(classifierText(segment.text))[0]!;
+        let bestSteps: readonly string[] = [];
+        for (const v of variants) {
+          if (v.text.length < MIN_CLASSIFIED_VARIANT) continue;
+          const score = model.score(v.text)[0]!;
+          if (score > best) {
+            best = score;
+            bestSteps = v.steps;
+          }
+        }
+        if (best >= threshold) {
+          const decoded = bestSteps.length > 0 ? `, after decoding ${bestSteps.join(' → ')}` : '';
+          findings.push({
+            family: 'prompt_attack',
+            type: 'CLASSIFIER',
+            score: round(best),
+            segment: segment.index,
+            span: null,
+            detector: 'prompt_attack.classifier',
+            explanation: `classifier scored ${where} content ${round(best)}${decoded}`,
+          });
+        }
+      }
+      return findings;
+    },
+  };
+}
+
+/** The `prompt_attack` detector definition for the built-in list. */
+export const promptAttackDefinition: DetectorDefinition<typeof PromptAttackSettings> = {
+  id: 'prompt_attack',
+  family: 'prompt_attack',
+  description:
+    'Direct and indirect prompt injection and jailbreaks: deobfuscation, attack-family signatures and a trained classifier',
+  languages: ['en'],
+  settings: PromptAttackSettings,
+  create: (settings) => createPromptAttackDetector(settings),
+};

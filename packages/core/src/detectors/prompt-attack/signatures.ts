@@ -1,0 +1,307 @@
+/**
+ * Signatures of known prompt-attack families, matched on normalised (and, when encoded, decoded) text.
+ * Every pattern is linear-time: bounded gaps (`.{0,40}?`) between literal alternations, no nested
+ * quantifiers over overlapping classes. Case-insensitive unless the signature says otherwise.
+ */
+
+/** Finding types of the prompt_attack family. */
+export const PROMPT_ATTACK_TYPES = [
+  'INSTRUCTION_OVERRIDE',
+  'JAILBREAK_PERSONA',
+  'SYSTEM_PROMPT_EXTRACTION',
+  'DELIMITER_INJECTION',
+  'PAYLOAD_SPLITTING',
+  'EXFILTRATION_LINK',
+  'TOOL_HIJACK',
+  'CLASSIFIER',
+] as const;
+export type PromptAttackType = (typeof PROMPT_ATTACK_TYPES)[number];
+
+/** One signature: a stable id reported in the finding, its type, its score and its pattern. */
+export interface Signature {
+  readonly id: string;
+  readonly type: PromptAttackType;
+  readonly score: number;
+  readonly pattern: RegExp;
+  /** Ignore a match preceded by a negation (`never reveal your system prompt`). */
+  readonly negatable?: boolean;
+}
+
+const G = '.{0,40}?';
+const ACT =
+  '(?:ignore|disregard|forget|skip|override|overrule|bypass|discard|abandon|drop|neglect|set aside)';
+const PRIOR =
+  '(?:all|any|every|the|your|my|these|those|previous|prior|above|earlier|preceding|initial|original|old|system|developer|safety)';
+const RULES =
+  '(?:instructions?|prompts?|rules|directives?|guidelines|commands?|context|programming|constraints|restrictions|guardrails|policies|filters|training)';
+const AI = '(?:ai|assistant|chatbot|chat ?gpt|gpt-?\\d?|claude|llm|language model|model|bot|agent|copilot)';
+
+function re(source: string, flags = 'i'): RegExp {
+  return new RegExp(source, flags);
+}
+
+/** The built-in signatures. */
+export const SIGNATURES: readonly Signature[] = [
+  // Instruction override.
+  {
+    id: 'override.ignore_previous',
+    type: 'INSTRUCTION_OVERRIDE',
+    score: 0.92,
+    negatable: true,
+    pattern: re(`\\b${ACT}\\b.{0,30}?\\b${PRIOR}\\b.{0,30}?\\b${RULES}\\b`),
+  },
+  {
+    id: 'override.do_not_follow',
+    type: 'INSTRUCTION_OVERRIDE',
+    score: 0.85,
+    pattern: re(
+      `\\b(?:do not|don't|stop|no longer|never again)\\s(?:follow|obey|adhere to|comply with)(?:ing)?\\s${PRIOR}\\b.{0,30}?\\b${RULES}\\b`,
+    ),
+  },
+  {
+    id: 'override.new_instructions',
+    type: 'INSTRUCTION_OVERRIDE',
+    score: 0.75,
+    pattern: re(
+      '\\b(?:new|updated|real|actual|true|revised|overriding) (?:system )?(?:instructions?|task|directives?|system prompt|orders)\\s?:',
+    ),
+  },
+  {
+    id: 'override.addressed_to_ai',
+    type: 'INSTRUCTION_OVERRIDE',
+    score: 0.7,
+    pattern: re(
+      `\\b(?:if you are an? ${AI}|(?:attention|note|important|message) (?:to|for) (?:the |any )?${AI}s?|when (?:the |an? )?${AI} (?:reads|sees|processes|summari[sz]es) this)\\b`,
+    ),
+  },
+  {
+    id: 'override.from_now_on',
+    type: 'INSTRUCTION_OVERRIDE',
+    score: 0.45,
+    pattern: re('\\bfrom now on,? (?:you (?:will|are|must|shall)|act|respond|answer|pretend|ignore)\\b'),
+  },
+  // Role-play and DAN-style personas.
+  {
+    id: 'persona.dan',
+    type: 'JAILBREAK_PERSONA',
+    score: 0.95,
+    pattern: re(
+      '\\bdo anything now\\b|\\b(?:DAN|STAN|DUDE|AIM|BetterDAN|AntiGPT|DevMode)\\b(?:\\s?(?:mode|prompt|jailbreak|\\d{1,2}(?:\\.\\d)?)\\b|:)',
+      '',
+    ),
+  },
+  {
+    id: 'persona.developer_mode',
+    type: 'JAILBREAK_PERSONA',
+    score: 0.9,
+    pattern: re(
+      '\\b(?:developer|dev|god|jailbreak|jailbroken|unrestricted|unfiltered|evil|opposite|chaos) mode\\b.{0,40}?\\b(?:enabled|activated|on|engaged)\\b|\\benable (?:developer|jailbreak|god) mode\\b|\\bjailbroken\\b',
+    ),
+  },
+  {
+    id: 'persona.no_restrictions',
+    type: 'JAILBREAK_PERSONA',
+    score: 0.85,
+    pattern: re(
+      `\\b(?:you|${AI}|character|persona|it)\\b.{0,50}?\\b(?:no|without|free (?:of|from)|not bound by|unbound by|broken free (?:of|from)|do(?:es)? not (?:have|follow|care about|abide by))\\s(?:any )?(?:ethical |moral |content |safety )?(?:restrictions|filters|filtering|limitations|limits|censorship|morals|ethics|guidelines|policies|rules|boundaries)\\b`,
+    ),
+  },
+  {
+    id: 'persona.policy_bypass',
+    type: 'JAILBREAK_PERSONA',
+    score: 0.85,
+    pattern: re(
+      `\\b(?:openai|anthropic|content|usage|safety)(?:'s)? (?:content |usage )?polic(?:y|ies)\\b${G}\\b(?:ignore|violate|bypass|doesn't apply|don't apply|not apply|no longer|disregard|break)`,
+    ),
+  },
+  {
+    id: 'persona.pretend_unrestricted',
+    type: 'JAILBREAK_PERSONA',
+    score: 0.8,
+    pattern: re(
+      '\\b(?:pretend|act as if|imagine|role-?play|act as|you are now|you will be)\\b.{0,60}?\\b(?:unrestricted|unfiltered|uncensored|amoral|immoral|unethical|evil|no morals|without (?:any )?(?:limits|rules|filters))\\b',
+    ),
+  },
+  {
+    id: 'persona.stay_in_character',
+    type: 'JAILBREAK_PERSONA',
+    score: 0.55,
+    pattern: re(
+      "\\b(?:stay in character|never break character|don't break character|remain in character)\\b",
+    ),
+  },
+  {
+    id: 'persona.refusal_suppression',
+    type: 'JAILBREAK_PERSONA',
+    score: 0.7,
+    pattern: re(
+      `\\b(?:never|do not|don't|cannot|can't|must not|will not|won't)\\s(?:ever )?(?:refuse|decline|say (?:that )?(?:you|it) can(?:no|')t|apologi[sz]e|add (?:any )?(?:warnings|disclaimers))\\b${G}\\b(?:request|question|anything|answer|prompt|response|warnings?)`,
+    ),
+  },
+  // System-prompt extraction.
+  {
+    id: 'extraction.system_prompt',
+    type: 'SYSTEM_PROMPT_EXTRACTION',
+    score: 0.9,
+    negatable: true,
+    pattern: re(
+      '\\b(?:reveal|print|show|repeat|output|display|tell me|give me|what (?:is|are|was|were)|leak|disclose|dump|spell out|write out|recite|list|copy)\\b.{0,40}?\\b(?:your|the|its|my) (?:full |exact |entire |complete |original |initial |hidden |secret |confidential )?(?:system (?:prompt|message|instructions)|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|original (?:prompt|instructions)|pre-?prompt|developer (?:prompt|message|instructions)|(?:instructions|prompt) (?:above|you were given))\\b',
+    ),
+  },
+  {
+    id: 'extraction.repeat_above',
+    type: 'SYSTEM_PROMPT_EXTRACTION',
+    score: 0.8,
+    pattern: re(
+      '\\b(?:repeat|print|output|copy) (?:all |the |every )?(?:words|text|everything|lines|content) (?:above|before this)\\b|\\b(?:starting|beginning) with ["\']?you are\\b',
+    ),
+  },
+  // Delimiter and format injection.
+  {
+    id: 'delimiter.chat_markup',
+    type: 'DELIMITER_INJECTION',
+    score: 0.85,
+    pattern: re(
+      '<\\|(?:im_start|im_end|system|endoftext|eot_id|start_header_id|end_header_id|user|assistant)\\|>|\\[/?(?:INST|SYS)\\]|<</?SYS>>',
+    ),
+  },
+  {
+    id: 'delimiter.fake_role',
+    type: 'DELIMITER_INJECTION',
+    score: 0.6,
+    pattern: re(
+      '(?:^|[\\]}>"\'.!?;] ?|#{1,6} ?|-{3,8} ?|={3,8} ?)\\[?(?:system|admin|developer|root)(?: (?:message|override|prompt|note|instruction))?\\]? ?: ?(?:you|ignore|new|the (?:assistant|ai|model)|from now)',
+    ),
+  },
+  {
+    id: 'delimiter.end_of_input',
+    type: 'DELIMITER_INJECTION',
+    score: 0.6,
+    pattern: re(
+      '\\b(?:end of (?:user )?(?:input|prompt|document|context|instructions)|(?:user|system) (?:input|prompt) (?:ends|ended) here|begin (?:new|system) (?:instructions|prompt))\\b',
+    ),
+  },
+  {
+    id: 'delimiter.important_tag',
+    type: 'DELIMITER_INJECTION',
+    score: 0.6,
+    pattern: re('<(?:important|system|instructions?|admin|override)>'),
+  },
+  // Payload splitting.
+  {
+    id: 'split.concatenate',
+    type: 'PAYLOAD_SPLITTING',
+    score: 0.7,
+    pattern: re(
+      '\\b(?:combine|concatenate|join|merge|put together|add up)\\b.{0,40}?\\b(?:strings?|parts|pieces|variables|fragments|a ?\\+ ?b|[a-z]\\d? ?\\+ ?[a-z]\\d?)\\b.{0,80}?\\b(?:follow|execute|answer|respond|do|perform|act on|obey|carry out)\\b',
+    ),
+  },
+  {
+    id: 'split.variables',
+    type: 'PAYLOAD_SPLITTING',
+    score: 0.55,
+    pattern: re(
+      '\\b(?:[a-z]\\d?|str\\d|part ?\\d) ?= ?["\'][^"\']{1,80}["\'].{0,20}?\\b(?:[a-z]\\d?|str\\d|part ?\\d) ?= ?["\'][^"\']{1,80}["\'].{0,120}?\\b(?:[a-z]\\d?|str\\d|part ?\\d) ?\\+ ?(?:[a-z]\\d?|str\\d|part ?\\d)\\b',
+    ),
+  },
+  // Markdown-image and link exfiltration.
+  {
+    id: 'exfil.markdown_image_data',
+    type: 'EXFILTRATION_LINK',
+    score: 0.9,
+    pattern: re('!\\[[^\\]]{0,100}\\]\\( ?https?://[^)\\s]{1,300}(?:\\{|\\$\\{|%7b|\\[)[^)\\s]{0,300}\\)'),
+  },
+  {
+    id: 'exfil.render_with_data',
+    type: 'EXFILTRATION_LINK',
+    score: 0.85,
+    pattern: re(
+      "\\b(?:render|display|include|output|print|show|embed|insert|add|append)\\b.{0,40}?\\b(?:markdown |an |the )?(?:image|img|link|url|pixel)\\b.{0,80}?\\b(?:append|add|include|with|containing|encode|replace|put)\\b.{0,60}?\\b(?:conversation|chat history|previous messages|user(?:'s)? (?:data|messages|email|password|info)|password|api key|credentials|secret|system prompt|personal (?:data|information))",
+    ),
+  },
+  {
+    id: 'exfil.send_data',
+    type: 'EXFILTRATION_LINK',
+    score: 0.85,
+    pattern: re(
+      "\\b(?:send|post|forward|upload|transmit|exfiltrate|leak|email|submit)\\b.{0,40}?\\b(?:the |all |this |our |their |user(?:'s)? )?(?:conversation|chat history|previous messages|data|password|passwords|api keys?|credentials|secrets?|system prompt|personal (?:data|information)|contacts|emails?|files?)\\b.{0,40}?\\b(?:to|at) (?:https?://|www\\.|[\\w.-]{1,64}@[\\w-]{1,64}\\.|[\\w-]{1,64}\\.(?:com|net|org|io|xyz|ru|cn|tk)\\b)",
+    ),
+  },
+  // Tool-call hijacking.
+  {
+    id: 'tool.invoke',
+    type: 'TOOL_HIJACK',
+    score: 0.65,
+    pattern: re(
+      '\\b(?:call|invoke|use|run|execute|trigger)\\b.{0,20}?\\b(?:the |your )?(?:tool|function|plugin|action|api|command)\\b.{0,60}?\\b(?:send_?email|delete|transfer|forward|upload|wire|exec|shell|rm -rf|pay|purchase|grant|share|drop table)',
+    ),
+  },
+  {
+    id: 'tool.instructed_action',
+    type: 'TOOL_HIJACK',
+    score: 0.6,
+    pattern: re(
+      `\\b${AI}s?\\b.{0,30}?\\b(?:must|should|needs? to|is required to|are required to|is instructed to|shall) (?:now |immediately |also |secretly |silently )?(?:send|email|delete|transfer|forward|upload|post|call|invoke|execute|run|click|visit|open|navigate|download|share|grant)\\b`,
+    ),
+  },
+  {
+    id: 'tool.silent_action',
+    type: 'TOOL_HIJACK',
+    score: 0.7,
+    pattern: re(
+      "\\b(?:without (?:telling|informing|notifying|asking) (?:the )?user|(?:do not|don't|never) (?:tell|inform|mention (?:this|it) to|notify|alert) (?:the )?user|secretly|silently)\\b.{0,60}?\\b(?:send|email|delete|transfer|forward|upload|post|call|execute|run|share|grant|write)\\b",
+    ),
+  },
+];
+
+const NEGATION = /\b(?:not|never|no|n't|without)\s{0,2}$/i;
+
+/** A signature match in a text: the signature and the matched `[start, end)`. */
+export interface SignatureMatch {
+  signature: Signature;
+  start: number;
+  end: number;
+}
+
+/** Longest text the signatures read per variant (longer texts are scanned in this many leading units). */
+export const SIGNATURE_SCAN_LIMIT = 200_000;
+
+const GLOBAL = new WeakMap<Signature, RegExp>();
+
+/** The signature's pattern with the `g` flag, compiled once (lastIndex is reset before every use). */
+function globalPattern(signature: Signature): RegExp {
+  let pattern = GLOBAL.get(signature);
+  if (pattern === undefined) {
+    pattern = new RegExp(signature.pattern.source, `${signature.pattern.flags.replace('g', '')}g`);
+    GLOBAL.set(signature, pattern);
+  }
+  return pattern;
+}
+
+/**
+ * The first match of each signature in `text` (at most one per signature, so the output stays small).
+ * Negatable signatures skip matches right after a negation and try the next match.
+ */
+export function matchSignatures(text: string, signatures: readonly Signature[]): SignatureMatch[] {
+  const scanned = text.length > SIGNATURE_SCAN_LIMIT ? text.slice(0, SIGNATURE_SCAN_LIMIT) : text;
+  const out: SignatureMatch[] = [];
+  for (const signature of signatures) {
+    const pattern = globalPattern(signature);
+    pattern.lastIndex = 0;
+    for (let tries = 0; tries < 4; tries++) {
+      const m = pattern.exec(scanned);
+      if (m === null) break;
+      const start = m.index;
+      const end = start + m[0].length;
+      if (end === start) {
+        pattern.lastIndex++;
+        continue;
+      }
+      if (signature.negatable === true && NEGATION.test(scanned.slice(Math.max(0, start - 12), start)))
+        continue;
+      out.push({ signature, start, end });
+      break;
+    }
+  }
+  return out;
+}
