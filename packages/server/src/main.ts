@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { allowAll, type Decider, type Detector } from '@parapet/core';
 import type { Config } from './config/index.ts';
 import { detectorsForConfig } from './detectors/builtin.ts';
+import { closeExternalDetectors } from './detectors/external/config.ts';
 import type { GatewayContext } from './gateway/context.ts';
 import { createGatewayHandler } from './gateway/gateway.ts';
 import { createModelDirectory, upstreamTargets } from './gateway/models.ts';
@@ -122,6 +123,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await transport.close();
         await tracer.shutdown();
         metrics.close();
+        await closeExternalDetectors(context.detectors);
         await store.close();
       })();
       return closed;

@@ -6,6 +6,7 @@ import { piiDefinition } from './pii/index.ts';
 import { promptAttackDefinition } from './prompt-attack/index.ts';
 import type { DetectorDefinition } from './registry.ts';
 import { secretsDefinition } from './secrets/index.ts';
+import { topicsDefinition } from './topics/topics.ts';
 
 /**
  * The built-in detectors, in the order they are reported. An explicit list: adding a detector means adding
@@ -19,4 +20,5 @@ export const BUILTIN_DETECTORS: readonly DetectorDefinition[] = Object.freeze([
   dictionaryDefinition,
   fingerprintDefinition,
   promptAttackDefinition,
+  topicsDefinition,
 ] as DetectorDefinition[]);

@@ -15,3 +15,4 @@ export * from './pii/index.ts';
 export * from './prompt-attack/index.ts';
 export * from './registry.ts';
 export * from './secrets/index.ts';
+export * from './topics/topics.ts';

@@ -170,6 +170,10 @@ export const ConfigSchema = z
           .boolean()
           .default(DEFAULTS.detectors.enabled)
           .describe('false turns every built-in detector off.'),
+        external: z
+          .array(z.looseObject({ type: z.string() }))
+          .default(() => [])
+          .describe('External classifiers (onnx, llm_judge, lakera_guard); see docs/detectors.md.'),
       })
       .catchall(
         z

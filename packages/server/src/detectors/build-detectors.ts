@@ -36,7 +36,7 @@ export function buildDetectors(
   const known = new Set(definitions.map((d) => d.id));
   const issues: string[] = [];
   for (const key of Object.keys(section)) {
-    if (key === 'enabled' || known.has(key)) continue;
+    if (key === 'enabled' || key === 'external' || known.has(key)) continue;
     const hint = didYouMean(key, known);
     issues.push(
       `detectors.${key}: unknown detector${hint === null ? '' : `; did you mean \`${hint}\`?`} (known: ${[...known].join(', ')})`,

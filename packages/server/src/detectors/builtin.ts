@@ -1,7 +1,9 @@
+import { dirname } from 'node:path';
 import { BUILTIN_DETECTORS, type Detector } from '@parapet/core';
 import type { Config } from '../config/index.ts';
 import { loadFingerprints } from '../fingerprints/fingerprint-store.ts';
 import { buildDetectors } from './build-detectors.ts';
+import { buildExternalDetectors } from './external/config.ts';
 
 /** Detectors that have nothing to do until the deployment gives them data. */
 const ON_WHEN_GIVEN: Readonly<Record<string, (settings: Record<string, unknown>) => boolean>> = {
@@ -19,8 +21,30 @@ const DEFINITIONS = BUILTIN_DETECTORS.map((d) =>
  */
 export async function detectorsForConfig(config: Config, only?: readonly string[]): Promise<Detector[]> {
   const documents = await loadFingerprints(config.data_dir);
-  return buildDetectors(config, DEFINITIONS, { fingerprint: { documents } }, only);
+  const builtin = buildDetectors(
+    config,
+    DEFINITIONS,
+    { fingerprint: { documents } },
+    only?.filter((id) => BUILTIN_IDS.has(id)),
+  );
+  const external =
+    config.detectors.enabled === false && only === undefined
+      ? []
+      : await buildExternalDetectors(config.detectors.external, {
+          baseDir: config.config_file === null ? process.cwd() : dirname(config.config_file),
+        });
+  const chosen =
+    only === undefined ? external : external.filter((d) => only.includes(d.family) || only.includes(d.id));
+  if (only !== undefined) {
+    const unknown = only.filter(
+      (id) => !BUILTIN_IDS.has(id) && !external.some((d) => d.family === id || d.id === id),
+    );
+    if (unknown.length > 0) buildDetectors(config, DEFINITIONS, {}, unknown);
+  }
+  return [...builtin, ...chosen];
 }
+
+const BUILTIN_IDS = new Set(BUILTIN_DETECTORS.map((d) => d.id));
 
 /** For CLI commands: `--detectors a,b` selects by id or family (undefined = the configured set). */
 export function detectorsForCommand(

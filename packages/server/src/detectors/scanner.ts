@@ -1,4 +1,10 @@
-import { buildScanResult, type Detector, parseScanRequest, type ScanResult } from '@parapet/core';
+import {
+  buildScanResult,
+  type Detector,
+  detectLanguage,
+  parseScanRequest,
+  type ScanResult,
+} from '@parapet/core';
 import { runDetectors } from '../pipeline/inspect.ts';
 
 export type Scanner = (body: unknown) => Promise<ScanResult & { latency_ms: number }>;
@@ -24,6 +30,7 @@ export function createScanner(
       budgetMs,
     );
     const result = buildScanResult(segments, findings, failures, { families, messages });
+    result.language = detectLanguage(segments.map((s) => s.text).join('\n')).language;
     const latency = Math.round((now() - start) * 1000) / 1000;
     return { ...(request.id === undefined ? {} : { id: request.id }), ...result, latency_ms: latency };
   };

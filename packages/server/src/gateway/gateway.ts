@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ALLOW,
   buildScanResult,
+  detectLanguage,
   type EmbeddingsResponseBody,
   echoEmbeddings,
   embeddingsSegments,
@@ -290,6 +291,7 @@ async function handleScan(
     families: [...new Set(detectors.map((d) => d.family))],
     messages,
   });
+  result.language = detectLanguage(segments.map((s) => s.text).join('\n')).language;
   const out = {
     ...(request.id === undefined ? {} : { id: request.id }),
     ...result,
