@@ -7,6 +7,7 @@ import { promptAttackDefinition } from './prompt-attack/index.ts';
 import type { DetectorDefinition } from './registry.ts';
 import { secretsDefinition } from './secrets/index.ts';
 import { topicsDefinition } from './topics/topics.ts';
+import { toxicityDefinition } from './toxicity/index.ts';
 
 /**
  * The built-in detectors, in the order they are reported. An explicit list: adding a detector means adding
@@ -20,5 +21,6 @@ export const BUILTIN_DETECTORS: readonly DetectorDefinition[] = Object.freeze([
   dictionaryDefinition,
   fingerprintDefinition,
   promptAttackDefinition,
+  toxicityDefinition,
   topicsDefinition,
 ] as DetectorDefinition[]);

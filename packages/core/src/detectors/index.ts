@@ -16,3 +16,4 @@ export * from './prompt-attack/index.ts';
 export * from './registry.ts';
 export * from './secrets/index.ts';
 export * from './topics/topics.ts';
+export * from './toxicity/index.ts';

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  createToxicityDetector,
+  matchRules,
+  namesGroup,
+  TOXICITY_TYPES,
+  toxicityDefinition,
+} from '../../../src/detectors/toxicity/index.ts';
+import type { Finding } from '../../../src/model/finding.ts';
+import type { Segment } from '../../../src/model/segment.ts';
+
+function seg(text: string, index = 0): Segment {
+  return { index, source: 'user', path: `messages[${index}].content[0]`, text };
+}
+
+function inspect(text: string, settings: Parameters<typeof createToxicityDetector>[0] = {}): Finding[] {
+  return createToxicityDetector(settings).inspect([seg(text)], { direction: 'input' }) as Finding[];
+}
+
+function spans(text: string, findings: Finding[], type: string): string[] {
+  return findings.filter((f) => f.type === type && f.span).map((f) => text.slice(f.span!.start, f.span!.end));
+}
+
+describe('toxicity detector', () => {
+  test('the definition has id and family `toxicity` and builds a detector from defaults', () => {
+    assert.equal(toxicityDefinition.id, 'toxicity');
+    assert.equal(toxicityDefinition.family, 'toxicity');
+    const detector = toxicityDefinition.create(toxicityDefinition.settings.parse({}));
+    assert.equal(detector.family, 'toxicity');
+    assert.deepEqual([...TOXICITY_TYPES], ['TOXIC', 'HATE', 'HARASSMENT', 'THREAT', 'PROFANITY']);
+  });
+
+  test('ordinary requests give no findings', () => {
+    for (const text of [
+      'How do I kill a Python process that hangs?',
+      "I'll shoot you an email with the agenda tomorrow.",
+      'Write a short poem about the sea at night.',
+      'Who are they? Did they make it to the summit?',
+      'Summarise the attached report on quarterly sales for the board.',
+      'What is the best way to get rid of weeds in my garden?',
+      'hi',
+    ]) {
+      assert.deepEqual(inspect(text), [], `unexpected finding on: ${text}`);
+    }
+  });
+
+  test('profanity is reported with a span on the original text, leetspeak and censoring included', () => {
+    const text = 'this is sh1t, what the f*ck';
+    const found = inspect(text);
+    assert.deepEqual(spans(text, found, 'PROFANITY'), ['sh1t', 'f*ck']);
+    assert.ok(found.every((f) => f.family === 'toxicity' && f.score >= 0.5));
+  });
+
+  test('spans stay on the original text when normalisation removes invisible characters', () => {
+    const text = 'well fu\u200Bck that';
+    assert.deepEqual(spans(text, inspect(text), 'PROFANITY'), ['fu\u200Bck']);
+  });
+
+  test('a first-person intent to harm a person is a threat; the span starts at the speaker', () => {
+    const text = "Listen. I'm going to fucking kill you.";
+    assert.deepEqual(spans(text, inspect(text), 'THREAT'), ["I'm going to fucking kill you"]);
+    assert.deepEqual(spans('go kill yourself', inspect('go kill yourself'), 'THREAT'), ['kill yourself']);
+    assert.deepEqual(inspect('This medicine will hurt your stomach less.'), []);
+  });
+
+  test('an insult aimed at `you` is harassment', () => {
+    const text = 'honestly you are such a pathetic loser';
+    assert.deepEqual(spans(text, inspect(text), 'HARASSMENT'), ['you are such a pathetic loser']);
+    assert.deepEqual(
+      spans('Do you think this plan is stupid?', inspect('Do you think this plan is stupid?'), 'HARASSMENT'),
+      [],
+    );
+  });
+
+  test('the model scores abusive text as TOXIC without a span', () => {
+    const text = 'you dumb hoe, nobody wants your ugly ass here';
+    const found = inspect(text, { lexicon: false });
+    const toxic = found.find((f) => f.type === 'TOXIC');
+    assert.ok(toxic, 'expected a TOXIC finding');
+    assert.equal(toxic.span, null);
+    assert.equal(toxic.segment, 0);
+    assert.equal(toxic.detector, 'toxicity.model');
+  });
+
+  test('implicit hate about a named group is HATE; the same words without a group are not', () => {
+    const hateful = inspect('immigrants are all criminals who steal our jobs and should be sent back');
+    assert.ok(hateful.some((f) => f.type === 'HATE' && f.span === null));
+    const noGroup = inspect('the results are all wrong and should be sent back to the lab');
+    assert.ok(!noGroup.some((f) => f.type === 'HATE'));
+    assert.ok(namesGroup('most immigrants work hard'));
+    assert.ok(!namesGroup('most engineers work hard'));
+  });
+
+  test('threshold and types filter findings', () => {
+    const text = 'what the fuck, I will kill you';
+    const all = inspect(text);
+    assert.ok(all.some((f) => f.type === 'PROFANITY') && all.some((f) => f.type === 'THREAT'));
+    const onlyThreats = inspect(text, { types: ['THREAT'] });
+    assert.ok(onlyThreats.length > 0 && onlyThreats.every((f) => f.type === 'THREAT'));
+    assert.deepEqual(inspect(text, { threshold: 0.99 }), []);
+  });
+
+  test('mild words are scored below the default threshold and reported when it is lowered', () => {
+    assert.deepEqual(inspect('damn, the build failed again'), []);
+    const low = inspect('damn, the build failed again', { threshold: 0.2, model: false });
+    assert.deepEqual(spans('damn, the build failed again', low, 'PROFANITY'), ['damn']);
+  });
+
+  test('invalid settings are rejected when the detector is built', () => {
+    assert.throws(() => createToxicityDetector({ threshold: 2 }));
+    assert.throws(() => createToxicityDetector({ types: ['NOPE' as 'TOXIC'] }));
+  });
+
+  test('findings in a long text point at the right segment; the model scores every window', () => {
+    const filler = 'The committee reviewed the budget and approved the plan for next year. '.repeat(100);
+    const text = `${filler}${'what a stupid bitch, fuck that hoe. '.repeat(6)}`;
+    const found = createToxicityDetector({}).inspect([seg('fine', 0), seg(text, 4)], {
+      direction: 'input',
+    }) as Finding[];
+    assert.ok(found.length > 0);
+    assert.ok(found.every((f) => f.segment === 4));
+    assert.ok(found.some((f) => f.type === 'TOXIC'));
+  });
+
+  test('matchRules returns offsets into the given text and respects the limit', () => {
+    const text = 'shit shit shit shit';
+    const hits = matchRules(text, 2);
+    assert.equal(hits.length, 2);
+    assert.deepEqual(
+      hits.map((h) => text.slice(h.start, h.end)),
+      ['shit', 'shit'],
+    );
+  });
+});
