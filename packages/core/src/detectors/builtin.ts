@@ -2,6 +2,7 @@ import { codeDefinition } from './code/code.ts';
 import { confidentialDefinition } from './confidential/confidential.ts';
 import { dictionaryDefinition } from './dictionary/dictionary.ts';
 import { fingerprintDefinition } from './fingerprint/fingerprint.ts';
+import { harmfulDefinition } from './harmful/index.ts';
 import { piiDefinition } from './pii/index.ts';
 import { promptAttackDefinition } from './prompt-attack/index.ts';
 import type { DetectorDefinition } from './registry.ts';
@@ -21,6 +22,7 @@ export const BUILTIN_DETECTORS: readonly DetectorDefinition[] = Object.freeze([
   dictionaryDefinition,
   fingerprintDefinition,
   promptAttackDefinition,
+  harmfulDefinition,
   toxicityDefinition,
   topicsDefinition,
 ] as DetectorDefinition[]);

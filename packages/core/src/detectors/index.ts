@@ -10,6 +10,7 @@ export * from './confidential/confidential.ts';
 export * from './contract.ts';
 export * from './dictionary/dictionary.ts';
 export * from './fingerprint/fingerprint.ts';
+export * from './harmful/index.ts';
 export * from './normalize.ts';
 export * from './pii/index.ts';
 export * from './prompt-attack/index.ts';

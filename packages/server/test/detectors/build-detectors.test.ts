@@ -11,7 +11,7 @@ const config = (detectors: Record<string, unknown>) =>
 
 test('the built-in set: pii, secrets, code, confidential and prompt_attack on; dictionary and fingerprint only with data', async () => {
   const ids = (await detectorsForConfig(config({}))).map((d) => d.id);
-  assert.deepEqual(ids, ['pii', 'secrets', 'code', 'confidential', 'prompt_attack', 'toxicity', 'topics']);
+  assert.deepEqual(ids, ['pii', 'secrets', 'code', 'confidential', 'prompt_attack', 'harmful', 'toxicity', 'topics']);
   const withTerms = await detectorsForConfig(config({ dictionary: { terms: [{ term: 'Falcon' }] } }));
   assert.ok(withTerms.some((d) => d.family === 'dictionary'));
 });
@@ -19,7 +19,7 @@ test('the built-in set: pii, secrets, code, confidential and prompt_attack on; d
 test('detectors can be turned off one by one or all at once', async () => {
   assert.deepEqual(
     (await detectorsForConfig(config({ code: { enabled: false } }))).map((d) => d.id),
-    ['pii', 'secrets', 'confidential', 'prompt_attack', 'toxicity', 'topics'],
+    ['pii', 'secrets', 'confidential', 'prompt_attack', 'harmful', 'toxicity', 'topics'],
   );
   assert.deepEqual(await detectorsForConfig(config({ enabled: false })), []);
 });
