@@ -11,7 +11,16 @@ const config = (detectors: Record<string, unknown>) =>
 
 test('the built-in set: pii, secrets, code, confidential and prompt_attack on; dictionary and fingerprint only with data', async () => {
   const ids = (await detectorsForConfig(config({}))).map((d) => d.id);
-  assert.deepEqual(ids, ['pii', 'secrets', 'code', 'confidential', 'prompt_attack', 'harmful', 'toxicity', 'topics']);
+  assert.deepEqual(ids, [
+    'pii',
+    'secrets',
+    'code',
+    'confidential',
+    'prompt_attack',
+    'harmful',
+    'toxicity',
+    'topics',
+  ]);
   const withTerms = await detectorsForConfig(config({ dictionary: { terms: [{ term: 'Falcon' }] } }));
   assert.ok(withTerms.some((d) => d.family === 'dictionary'));
 });
