@@ -17,8 +17,8 @@ import { normalizeText } from '../../packages/core/src/detectors/normalize.ts';
 import { modelText, namesGroup } from '../../packages/core/src/detectors/toxicity/rules.ts';
 import { type FeatureOptions, type LinearModelFile, loadLinearModel } from '../../packages/core/src/index.ts';
 import { type TrainingExample, trainLinear } from '../lib/train-linear.ts';
+import { trainNbLinear } from '../lib/train-nb-linear.ts';
 import { type LabelledText, loadSet, TRAIN_SETS } from './data.ts';
-import { trainNbLinear } from './nb-linear.ts';
 
 /** Feature extraction shared by both labels (kept with the weights). */
 export const FEATURES: FeatureOptions = {

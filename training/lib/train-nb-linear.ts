@@ -5,7 +5,7 @@
  * the two methods compared for the toxicity model; deterministic like trainLinear (seeded shuffle).
  */
 import { type LinearModelFile, type SparseVector, textFeatures } from '../../packages/core/src/index.ts';
-import { seededRandom, type TrainingExample, type TrainOptions } from '../lib/train-linear.ts';
+import { seededRandom, type TrainingExample, type TrainOptions } from './train-linear.ts';
 
 /** Options of {@link trainNbLinear}: those of trainLinear plus the naive-Bayes smoothing. */
 export interface NbTrainOptions extends TrainOptions {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadLinearModel } from '../../packages/core/src/index.ts';
-import { trainNbLinear } from './nb-linear.ts';
+import { trainNbLinear } from './train-nb-linear.ts';
 
 const features = { dims: 1 << 12, wordNgrams: [1, 2], charNgrams: [], maxChars: 1000 };
 const examples = [
