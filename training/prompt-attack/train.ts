@@ -34,6 +34,12 @@ const WORD_CHAR: FeatureOptions = {
   charNgrams: [3, 4, 5],
   maxChars: 4000,
 };
+const WORD3_CHAR: FeatureOptions = {
+  dims: 1 << 18,
+  wordNgrams: [1, 2, 3],
+  charNgrams: [3, 4, 5],
+  maxChars: 4000,
+};
 const WORD_ONLY: FeatureOptions = { dims: 1 << 18, wordNgrams: [1, 2, 3], charNgrams: [], maxChars: 4000 };
 
 interface Method {
@@ -116,6 +122,7 @@ const METHODS: readonly Method[] = [
   { name: 'logistic regression, word 1-2 + char 3-5 grams', fit: logistic(WORD_CHAR, 12) },
   { name: 'logistic regression, word 1-3 grams only', fit: logistic(WORD_ONLY, 12) },
   { name: 'naive Bayes (log-count ratios), word 1-2 + char 3-5 grams', fit: naiveBayes(WORD_CHAR) },
+  { name: 'naive Bayes (log-count ratios), word 1-3 + char 3-5 grams', fit: naiveBayes(WORD3_CHAR) },
 ];
 
 function scorer(file: LinearModelFile): (text: string) => number {

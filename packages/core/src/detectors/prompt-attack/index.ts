@@ -19,9 +19,11 @@ import type { Detector } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
 import type { DetectorDefinition } from '../registry.ts';
 import { classifierText, loadPromptAttackModel } from './classifier.ts';
+import { attackCues } from './cues.ts';
 import { deobfuscate, type Variant } from './deobfuscate.ts';
 import { matchSignatures, SIGNATURES, type Signature } from './signatures.ts';
 
+export { ATTACK_CUES, type AttackCue, attackCues, LONG_PROMPT_CHARS } from './cues.ts';
 export { DECODE_LIMITS, deobfuscate, rot13, unleet, type Variant } from './deobfuscate.ts';
 export { PROMPT_ATTACK_TYPES, type PromptAttackType, SIGNATURES, type Signature } from './signatures.ts';
 
@@ -48,6 +50,13 @@ export const PromptAttackSettings = z.object({
   threshold: z.number().min(0).max(1).default(0.5),
   /** Threshold for untrusted content: tool results and retrieved documents. */
   indirect_threshold: z.number().min(0).max(1).default(0.4),
+  /**
+   * Second stage for direct content: a classifier score from `threshold` up to (not including) this value
+   * is reported only when the text also shows an attack cue (cues.ts: rule removal, unrestricted persona,
+   * refusal suppression, …, or a long prompt). Set it to `threshold` or lower to turn the stage off.
+   * Indirect content (tool results, retrieved documents) is not gated.
+   */
+  confirm_below: z.number().min(0).max(1).default(0.8),
   /** Run the trained classifier. */
   classifier: z.boolean().default(true),
   /** Decode encoded runs (base64, hex, URL, rot13, leetspeak, spaced letters, Unicode tags) and rescan. */
@@ -112,28 +121,34 @@ export function createPromptAttackDetector(settings: PromptAttackSettingsInput =
           for (const m of matchSignatures(v.text, signatures)) report(m.signature, v.start, v.end, v.steps);
         }
         if (model === null) continue;
-        let best = model.score(classifierText(segment.text))[0]!;
+        const prepared = classifierText(segment.text);
+        let best = model.score(prepared)[0]!;
+        let bestText = prepared;
         let bestSteps: readonly string[] = [];
         for (const v of variants) {
           if (v.text.length < MIN_CLASSIFIED_VARIANT) continue;
           const score = model.score(v.text)[0]!;
           if (score > best) {
             best = score;
+            bestText = v.text;
             bestSteps = v.steps;
           }
         }
-        if (best >= threshold) {
-          const decoded = bestSteps.length > 0 ? `, after decoding ${bestSteps.join(' → ')}` : '';
-          findings.push({
-            family: 'prompt_attack',
-            type: 'CLASSIFIER',
-            score: round(best),
-            segment: segment.index,
-            span: null,
-            detector: 'prompt_attack.classifier',
-            explanation: `classifier scored ${where} content ${round(best)}${decoded}`,
-          });
-        }
+        if (best < threshold) continue;
+        // Second stage (direct content): an uncertain score needs an attack cue in the scored text.
+        const cues = !isIndirect && best < s.confirm_below ? attackCues(bestText) : null;
+        if (cues !== null && cues.length === 0) continue;
+        const decoded = bestSteps.length > 0 ? `, after decoding ${bestSteps.join(' → ')}` : '';
+        const confirmed = cues !== null ? `, confirmed by cue ${cues.map((c) => `\`${c}\``).join(', ')}` : '';
+        findings.push({
+          family: 'prompt_attack',
+          type: 'CLASSIFIER',
+          score: round(best),
+          segment: segment.index,
+          span: null,
+          detector: 'prompt_attack.classifier',
+          explanation: `classifier scored ${where} content ${round(best)}${decoded}${confirmed}`,
+        });
       }
       return findings;
     },

@@ -1,0 +1,56 @@
+/**
+ * Attack cues: the second stage of the prompt-attack classifier. A classifier score in the uncertain band
+ * (between `threshold` and `confirm_above`) is reported only when the text also shows an attack cue: rule
+ * removal, an unrestricted persona, refusal suppression, talk of the provider's content policy, keeping a
+ * character or dual answers, "answer any request regardless", or the length of a long persona prompt.
+ * This separates "act as a travel guide" from DAN-style personas, which pair a persona with rule removal.
+ *
+ * Every pattern is linear-time: literal alternations joined by bounded gaps (`.{0,40}?`), no nested
+ * quantifiers over overlapping classes. Patterns run on normalised text (classifierText).
+ */
+
+/** One attack cue: a stable name (reported in explanations) and its pattern. */
+export interface AttackCue {
+  readonly name: string;
+  readonly pattern: RegExp;
+}
+
+/** Texts at least this long count as a cue: jailbreak personas are long rule sets, role-play requests short. */
+export const LONG_PROMPT_CHARS = 1000;
+
+/** The built-in attack cues (case-insensitive). */
+export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
+  {
+    name: 'rule_removal',
+    pattern:
+      /\b(?:no|without|free (?:from|of)|beyond|outside|not (?:bound|restricted|limited) by|break(?:s|ing)?|bypass(?:es|ing)?|ignor(?:e|es|ing)|disregard(?:s|ing)?|violat(?:e|es|ing)|(?:doesn't|does not|don't|do not|won't|will not|never) (?:have to |need to )?(?:follow|abide by|adhere to|comply with|care about|obey))\b.{0,40}?\b(?:rules|restrictions?|guidelines|filters?|filtering|limits|limitations|polic(?:y|ies)|censorship|censored|ethics|ethical|morals?|boundaries|constraints|safeguards|programming)\b/i,
+  },
+  {
+    name: 'unrestricted_persona',
+    pattern:
+      /\b(?:unrestricted|unfiltered|uncensored|unlimited|unbound|unethical|amoral|immoral|lawless|rogue|jailbr(?:oken|eak)|developer mode|dan mode|do anything now|anti-?gpt|evil|illegal|nsfw|explicit|offensive|harmful|dangerous)\b/i,
+  },
+  {
+    name: 'refusal_suppression',
+    pattern:
+      /\b(?:never|not|don't|do not|cannot|can't|won't|will not|must not|mustn't)\b.{0,20}?\b(?:refuse|decline|say no|deny|reject|apologi[sz]e|warn|remind|lecture)\b/i,
+  },
+  { name: 'content_policy', pattern: /\b(?:openai|content polic(?:y|ies)|as an ai language model)\b/i },
+  {
+    name: 'character_lock',
+    pattern:
+      /\b(?:stay|remain|keep)(?:ing)? in character\b|\bbreak(?:ing)? character\b|\btwo (?:different |separate )?(?:responses|answers|paragraphs)\b/i,
+  },
+  {
+    name: 'any_request',
+    pattern:
+      /\b(?:any|every|all)\b.{0,15}?\b(?:requests?|questions?|prompts?|quer(?:y|ies)|commands?|tasks?|topics?)\b.{0,40}?\b(?:no matter|regardless|however|even if|whatever)\b/i,
+  },
+]);
+
+/** Names of the attack cues found in `text` (normalised), plus `long_prompt` for long texts; empty when none. */
+export function attackCues(text: string): string[] {
+  const found = ATTACK_CUES.filter((cue) => cue.pattern.test(text)).map((cue) => cue.name);
+  if (text.length >= LONG_PROMPT_CHARS) found.push('long_prompt');
+  return found;
+}
