@@ -61,7 +61,6 @@ const PRIORITY: Record<NamesType, number> = { STREET_ADDRESS: 4, ORGANIZATION: 3
 
 /** Score of two or three capitalised, non-dictionary words with no other evidence. */
 const UNKNOWN_PAIR_SCORE = 0.55;
-const SENTENCE_BREAK_RE = /[.!?:;\n\r"“(>*#|]/u;
 /** What may separate the lines of one postal address. */
 const ADDRESS_JOIN_RE = /^(?:,[ \t]{0,4}|,?[ \t]{0,4}(?:\r?\n[ \t>?,]{0,8}){1,2}|[ \t]{1,4})$/u;
 /** What may precede an address block on its first line: indentation, quote marks, a short label. */
@@ -71,6 +70,48 @@ const NUMBER_RE = /^\p{N}{1,6}\p{L}?$/u;
 /** Text between two tokens. */
 function gapBetween(text: string, a: Token, b: Token): string {
   return text.slice(a.end, b.start);
+}
+
+const LAST_WORDS = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
+
+/** The last words of the phrases in `set` (`name is` → `is`), computed once per set. */
+function lastWords(set: ReadonlySet<string>): ReadonlySet<string> {
+  let words = LAST_WORDS.get(set);
+  if (words === undefined) {
+    words = new Set([...set].map((phrase) => phrase.slice(phrase.lastIndexOf(' ') + 1)));
+    LAST_WORDS.set(set, words);
+  }
+  return words;
+}
+
+/** True when exactly one space separates two tokens (`gapBetween(…) === ' '` without a slice). */
+function spaceGap(text: string, a: Token, b: Token): boolean {
+  return b.start - a.end === 1 && text.charCodeAt(a.end) === 32;
+}
+
+/** True when `text[from, to)` holds a sentence break character (one of `.!?:;"“(>*#|` or a line break). */
+function hasBreak(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (
+      c === 46 ||
+      c === 33 ||
+      c === 63 ||
+      c === 58 ||
+      c === 59 ||
+      c === 10 ||
+      c === 13 ||
+      c === 34 ||
+      c === 0x201c ||
+      c === 40 ||
+      c === 62 ||
+      c === 42 ||
+      c === 35 ||
+      c === 124
+    )
+      return true;
+  }
+  return false;
 }
 
 /** True when `gap` joins two words of one name: a single space, or `. ` after an initial or a title. */
@@ -99,8 +140,7 @@ class Scanner {
       if (j < 0) return undefined;
       const next = this.tokens[j + 1]!;
       const tok = this.tokens[j]!;
-      const gap = gapBetween(this.text, tok, next);
-      if (gap.length > 3 || SENTENCE_BREAK_RE.test(gap)) return undefined;
+      if (next.start - tok.end > 3 || hasBreak(this.text, tok.end, next.start)) return undefined;
       phrase = phrase === '' ? tok.lower : tok.lower + ' ' + phrase;
     }
     return phrase;
@@ -109,14 +149,25 @@ class Scanner {
   /** True when token `i` starts a sentence or a line. */
   sentenceInitial(i: number): boolean {
     if (i === 0) return true;
-    const gap = gapBetween(this.text, this.tokens[i - 1]!, this.tokens[i]!);
-    return SENTENCE_BREAK_RE.test(gap) || (this.tokens[i - 1]!.dot && gap.startsWith('.'));
+    const prev = this.tokens[i - 1]!;
+    const start = this.tokens[i]!.start;
+    return hasBreak(this.text, prev.end, start) || (prev.dot && start > prev.end);
   }
 
+  /** True when the 1, 2 or 3 words before token `i` (as {@link before} joins them) are in `set`. */
   hasPhraseBefore(i: number, set: ReadonlySet<string>): boolean {
-    for (let w = 1; w <= 3; w++) {
-      const p = this.before(i, w);
-      if (p !== undefined && set.has(p)) return true;
+    // Every phrase ends with the word just before `i`: most words end none, so stop there.
+    if (i === 0 || !lastWords(set).has(this.tokens[i - 1]!.lower)) return false;
+    // Built word by word: once a gap breaks the phrase, every longer phrase breaks too.
+    let phrase = '';
+    for (let k = 1; k <= 3; k++) {
+      const j = i - k;
+      if (j < 0) return false;
+      const tok = this.tokens[j]!;
+      const next = this.tokens[j + 1]!;
+      if (next.start - tok.end > 3 || hasBreak(this.text, tok.end, next.start)) return false;
+      phrase = k === 1 ? tok.lower : tok.lower + ' ' + phrase;
+      if (set.has(phrase)) return true;
     }
     return false;
   }
@@ -146,8 +197,15 @@ class Scanner {
     this.extendAddresses();
   }
 
-  /** Maximal runs of name-shaped tokens joined by single spaces; lower-case particles allowed inside. */
-  *runs(): Generator<[number, number]> {
+  private runCache: number[] | undefined;
+
+  /**
+   * Maximal runs of name-shaped tokens joined by single spaces; lower-case particles allowed inside.
+   * Flat `[start, end, start, end, …]` token indexes, computed once per scan.
+   */
+  runs(): number[] {
+    if (this.runCache !== undefined) return this.runCache;
+    const out: number[] = [];
     const toks = this.tokens;
     let i = 0;
     while (i < toks.length) {
@@ -162,20 +220,25 @@ class Scanner {
         if (isNameShaped(next) || (next.shape === 'upper' && ORG_SUFFIXES.has(next.lower))) {
           j++;
         } else if (PARTICLES.has(next.lower) && j + 2 < toks.length && isNameShaped(toks[j + 2]!)) {
-          if (gapBetween(this.text, next, toks[j + 2]!) !== ' ') break;
+          if (!spaceGap(this.text, next, toks[j + 2]!)) break;
           j += 2;
         } else break;
       }
-      yield [i, j];
+      out.push(i, j);
       i = j + 1;
     }
+    this.runCache = out;
+    return out;
   }
 
   people(): void {
     const { tokens: toks, gz } = this;
     /** Single-name candidates by token index, for the list rule below. */
     const singles = new Map<number, Candidate>();
-    for (const [runStart, runEnd] of this.runs()) {
+    const runs = this.runs();
+    for (let r = 0; r < runs.length; r += 2) {
+      const runStart = runs[r]!;
+      const runEnd = runs[r + 1]!;
       let a = runStart;
       let b = runEnd;
       let titled = false;
@@ -226,10 +289,12 @@ class Scanner {
           /^\s*[:?]\s*$/u.test(gapBetween(this.text, toks[a - 1]!, first)));
       const weakCue =
         (a > 0 && PERSON_CUES_WEAK.has(toks[a - 1]!.lower)) ||
-        this.text.slice(last.end, last.end + 2) === "'s" ||
-        /^ (?:said|says|is|was|had|lives|from|of|will|spent|shouted)\b/u.test(
-          this.text.slice(last.end, last.end + 10),
-        );
+        (this.text.charCodeAt(last.end) === 39 && this.text.charCodeAt(last.end + 1) === 115) ||
+        // Cheap pre-check: the verb pattern starts with a space.
+        (this.text.charCodeAt(last.end) === 32 &&
+          /^ (?:said|says|is|was|had|lives|from|of|will|spent|shouted)\b/u.test(
+            this.text.slice(last.end, last.end + 10),
+          ));
       const initial = this.sentenceInitial(a);
       const firstKnown = gz.given.has(first.lower) && !gz.ambiguous.has(first.lower);
       const lastKnown = gz.surnames.has(last.lower) || gz.given.has(last.lower);
@@ -247,7 +312,13 @@ class Scanner {
           why = 'capitalised words ending in a known surname';
         } else if (commonHits === 0 && placeHits === 0 && ambiguousHits === 0 && n <= 3) {
           score =
-            initial && !/^ \p{Ll}/u.test(this.text.slice(last.end, last.end + 2)) ? 0.3 : UNKNOWN_PAIR_SCORE;
+            initial &&
+            !(
+              this.text.charCodeAt(last.end) === 32 &&
+              /^ \p{Ll}/u.test(this.text.slice(last.end, last.end + 2))
+            )
+              ? 0.3
+              : UNKNOWN_PAIR_SCORE;
           why = 'capitalised words that are not common words';
         } else {
           score = 0.3;
@@ -343,7 +414,7 @@ class Scanner {
       const t = toks[i]!;
       if (!nameLike(t, gz.given)) continue;
       const next = toks[i + 1];
-      if (nameLike(next, gz.surnames) && gapBetween(this.text, t, next!) === ' ') {
+      if (nameLike(next, gz.surnames) && spaceGap(this.text, t, next!)) {
         this.add('PERSON', t.start, next!.end, 0.6, '.lower-case', 'given name and surname in lower case');
         i++;
       } else if (this.hasPhraseBefore(i, PERSON_PHRASES) || TITLES.has(toks[i - 1]?.lower ?? '')) {
@@ -371,7 +442,7 @@ class Scanner {
   }
 
   sentenceBreakBefore(i: number): boolean {
-    return i > 0 && SENTENCE_BREAK_RE.test(gapBetween(this.text, this.tokens[i - 1]!, this.tokens[i]!));
+    return i > 0 && hasBreak(this.text, this.tokens[i - 1]!.end, this.tokens[i]!.start);
   }
 
   places(): void {
@@ -419,7 +490,7 @@ class Scanner {
       if (strong && !this.isStop(t)) {
         let j = i;
         while (j + 1 < toks.length && j - i < 3 && toks[j + 1]!.shape === t.shape) {
-          if (gapBetween(this.text, toks[j]!, toks[j + 1]!) !== ' ') break;
+          if (!spaceGap(this.text, toks[j]!, toks[j + 1]!)) break;
           j++;
         }
         this.add('LOCATION', t.start, toks[j]!.end, 0.65, '.context', 'capitalised words after a place cue');
@@ -432,7 +503,10 @@ class Scanner {
 
   organizations(): void {
     const { tokens: toks, gz, text } = this;
-    for (const [runStart, runEnd] of this.runs()) {
+    const runs = this.runs();
+    for (let r = 0; r < runs.length; r += 2) {
+      const runStart = runs[r]!;
+      const runEnd = runs[r + 1]!;
       let a = runStart;
       while (a <= runEnd && this.isStop(toks[a]!) && !ORG_SUFFIXES.has(toks[a]!.lower)) a++;
       if (a > runEnd) continue;
@@ -505,7 +579,7 @@ class Scanner {
     for (let i = 0; i + 3 < toks.length; i++) {
       const [t0, t1, t2, t3] = [toks[i]!, toks[i + 1]!, toks[i + 2]!, toks[i + 3]!];
       if (t2.lower !== 'and' || gapBetween(text, t0, t1) !== ', ') continue;
-      if (gapBetween(text, t1, t2) !== ' ' || gapBetween(text, t2, t3) !== ' ') continue;
+      if (!spaceGap(text, t1, t2) || !spaceGap(text, t2, t3)) continue;
       const names = [t0, t1, t3];
       if (!names.every((t) => t.shape === 'cap' || (t.shape === 'lower' && gz.surnames.has(t.lower))))
         continue;
@@ -553,7 +627,7 @@ class Scanner {
       // B: `Hauptstraße 5`, `Erzsébet tér 19.`, `Søndergade 52`.
       if ((t.shape === 'cap' || t.shape === 'lower' || t.shape === 'upper') && isNum(toks[i + 1])) {
         const num = toks[i + 1]!;
-        if (gapBetween(text, t, num) !== ' ' && !(gapBetween(text, t, num) === '. ' && t.dot)) continue;
+        if (!spaceGap(text, t, num) && !(gapBetween(text, t, num) === '. ' && t.dot)) continue;
         const lower = t.lower;
         const streety =
           STREET_WORDS.has(lower) ||
@@ -562,11 +636,11 @@ class Scanner {
         if (streety || (cue && t.shape === 'cap' && !this.isStop(t))) {
           let a = i;
           while (a - 1 >= 0 && a - i > -3 && wordish(toks[a - 1]!) && !this.isStop(toks[a - 1]!)) {
-            if (gapBetween(text, toks[a - 1]!, toks[a]!) !== ' ') break;
+            if (!spaceGap(text, toks[a - 1]!, toks[a]!)) break;
             a--;
           }
           // A leading house number (`9721 Dalmatinova 43`) belongs to the same address.
-          if (a > 0 && isNum(toks[a - 1]) && gapBetween(text, toks[a - 1]!, toks[a]!) === ' ') a--;
+          if (a > 0 && isNum(toks[a - 1]) && spaceGap(text, toks[a - 1]!, toks[a]!)) a--;
           const end = num.end;
           // `Erzsébet tér 19.` keeps its ordinal dot unless the dot ends the sentence.
           const withDot =
@@ -588,14 +662,14 @@ class Scanner {
         let lastName = -1;
         while (j < n && j - i <= 6) {
           const tj = toks[j]!;
-          if (gapBetween(text, toks[j - 1]!, tj) !== ' ') break;
+          if (!spaceGap(text, toks[j - 1]!, tj)) break;
           if (wordish(tj)) lastName = j;
           else if (!PARTICLES.has(tj.lower)) break;
           j++;
         }
         if (lastName > i) {
           let a = i;
-          if (i > 0 && isNum(toks[i - 1]) && gapBetween(text, toks[i - 1]!, t) === ' ') a = i - 1;
+          if (i > 0 && isNum(toks[i - 1]) && spaceGap(text, toks[i - 1]!, t)) a = i - 1;
           let endTok = lastName;
           const after = toks[lastName + 1];
           if (isNum(after) && /^,? $/u.test(gapBetween(text, toks[lastName]!, after!))) endTok = lastName + 1;
@@ -613,9 +687,8 @@ class Scanner {
       // F: `03751 Gerrit Achterberghove 137`: house number, name words, number.
       if (isNum(t)) {
         let j = i + 1;
-        while (j < n && j - i <= 4 && wordish(toks[j]!) && gapBetween(text, toks[j - 1]!, toks[j]!) === ' ')
-          j++;
-        if (j > i + 1 && j < n && isNum(toks[j]) && gapBetween(text, toks[j - 1]!, toks[j]!) === ' ') {
+        while (j < n && j - i <= 4 && wordish(toks[j]!) && spaceGap(text, toks[j - 1]!, toks[j]!)) j++;
+        if (j > i + 1 && j < n && isNum(toks[j]) && spaceGap(text, toks[j - 1]!, toks[j]!)) {
           this.add(
             'STREET_ADDRESS',
             t.start,
@@ -628,19 +701,10 @@ class Scanner {
         }
       }
       // G: `Elisabeth Parks`, `Philip Bypass`: capitalised name ending in a street type, no number.
-      if (
-        t.shape === 'cap' &&
-        (i === 0 || !wordish(toks[i - 1]!) || gapBetween(text, toks[i - 1]!, t) !== ' ')
-      ) {
+      if (t.shape === 'cap' && (i === 0 || !wordish(toks[i - 1]!) || !spaceGap(text, toks[i - 1]!, t))) {
         const g = this.tokens;
         let j = i;
-        while (
-          j + 1 < n &&
-          j - i < 3 &&
-          g[j + 1]!.shape === 'cap' &&
-          gapBetween(text, g[j]!, g[j + 1]!) === ' '
-        )
-          j++;
+        while (j + 1 < n && j - i < 3 && g[j + 1]!.shape === 'cap' && spaceGap(text, g[j]!, g[j + 1]!)) j++;
         const last = g[j]!;
         if (
           j > i &&
@@ -916,9 +980,20 @@ export interface NameMatch {
  * offsets are UTF-16 code units into `text`, end exclusive. Linear in the text length.
  */
 export function findNames(text: string): NameMatch[] {
+  return scanNames(text, Number.NEGATIVE_INFINITY);
+}
+
+/**
+ * {@link findNames} restricted to candidates scoring at least `minScore`. Dropping the weaker candidates
+ * before overlap resolution gives the same result as filtering after it: resolution keeps candidates in
+ * score order, so a candidate is only ever blocked by one scoring at least as high.
+ */
+function scanNames(text: string, minScore: number): NameMatch[] {
   const scanner = new Scanner(text, tokenize(text), loadNamesGazetteer());
   scanner.scan();
-  return resolve(scanner.out, text.length);
+  const cands =
+    minScore === Number.NEGATIVE_INFINITY ? scanner.out : scanner.out.filter((c) => c.score >= minScore);
+  return resolve(cands, text.length);
 }
 
 /**
@@ -936,7 +1011,7 @@ export function createNamesDetector(settings: NamesSettings = {}): Detector {
     inspect(segments: readonly Segment[], _ctx: DetectorContext): Finding[] {
       const findings: Finding[] = [];
       for (const segment of segments) {
-        for (const m of findNames(segment.text)) {
+        for (const m of scanNames(segment.text, minScore)) {
           if (m.score < minScore || !types.has(m.type)) continue;
           findings.push({
             family: 'pii',

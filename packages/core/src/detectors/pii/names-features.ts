@@ -18,8 +18,6 @@ export interface Token {
   readonly dot: boolean;
 }
 
-// One flat character class with a bounded repetition: linear time, no backtracking between alternatives.
-const TOKEN_RE = /[\p{L}\p{M}\p{N}'’-]{1,80}/gu;
 const UPPER_START_RE = /^\p{Lu}/u;
 const HAS_LOWER_RE = /\p{Ll}/u;
 const HAS_LETTER_RE = /\p{L}/u;
@@ -52,16 +50,57 @@ function shapeOf(text: string): TokenShape {
   return 'other';
 }
 
+/** Matches one non-ASCII token character at `lastIndex` (sticky): letters, marks, numbers, `’`. */
+const WIDE_TOKEN_CHAR_RE = /[\p{L}\p{M}\p{N}’]/uy;
+/** Any first character: testing it makes V8 flatten the subject string once. */
+const FLATTEN_RE = /^/u;
+/** Longest token run, in code points; longer runs are split (as `[…]{1,80}` would). */
+const MAX_RUN = 80;
+
+/**
+ * Length in code units of the token character at `i` (a letter, mark, number, `'`, `’` or `-`), or 0
+ * when the character there is not one. ASCII is decided by code; other characters by a sticky regex.
+ */
+function tokenCharLength(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 128) {
+    return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 39 || c === 45
+      ? 1
+      : 0;
+  }
+  WIDE_TOKEN_CHAR_RE.lastIndex = i;
+  if (!WIDE_TOKEN_CHAR_RE.test(text)) return 0;
+  return WIDE_TOKEN_CHAR_RE.lastIndex - i;
+}
+
 /** Splits text into tokens in one pass; possessive `'s` and edge apostrophes/hyphens are left out. */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   // Lower-case once when that keeps offsets (it does for almost all text), else per token.
   const lowerText = text.toLowerCase();
   const sameLength = lowerText.length === text.length;
-  TOKEN_RE.lastIndex = 0;
-  for (let m = TOKEN_RE.exec(text); m !== null; m = TOKEN_RE.exec(text)) {
-    const matchEnd = m.index + m[0].length;
-    let start = m.index;
+  const n = text.length;
+  // A regex run flattens a concatenated (rope) string in place, so the char reads below stay O(1).
+  FLATTEN_RE.test(text);
+  let i = 0;
+  while (i < n) {
+    // Runs of token characters, at most MAX_RUN code points each; no regex match objects.
+    let step = tokenCharLength(text, i);
+    if (step === 0) {
+      const c = text.charCodeAt(i);
+      // Step over a whole surrogate pair, as a `u` regex does.
+      i += c >= 0xd800 && c <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+      continue;
+    }
+    const matchStart = i;
+    let count = 0;
+    while (step > 0 && count < MAX_RUN) {
+      i += step;
+      count++;
+      step = i < n ? tokenCharLength(text, i) : 0;
+    }
+    const matchEnd = i;
+    let start = matchStart;
     let end = matchEnd;
     while (start < end && isEdge(text.charCodeAt(start))) start++;
     while (end > start && isEdge(text.charCodeAt(end - 1))) end--;
@@ -71,7 +110,7 @@ export function tokenize(text: string): Token[] {
       while (end > start && isEdge(text.charCodeAt(end - 1))) end--;
     }
     if (end <= start) continue;
-    const word = start === m.index && end === matchEnd ? m[0] : text.slice(start, end);
+    const word = text.slice(start, end);
     let lower = sameLength ? lowerText.slice(start, end) : word.toLowerCase();
     if (lower.includes('’')) lower = lower.replaceAll('’', "'");
     tokens.push({ text: word, lower, start, end, shape: shapeOf(word), dot: text.charCodeAt(end) === 46 });

@@ -219,11 +219,18 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
     // Every digit-gated match contains a digit, so those expressions run only on the windows of text
     // around digits (whole text when digits are dense), not over long stretches of prose.
     const windows = hasDigit ? digitWindows(text) : [];
+    const required = new Map<readonly string[], boolean>();
     for (const recognizer of patterns) {
       if (recognizer.gate === 'digit' && !hasDigit) continue;
       if (recognizer.requires !== undefined) {
-        const haystack = lowerText();
-        if (!recognizer.requires.some((word) => haystack.includes(word))) continue;
+        // Several recognizers share one word list (passport, …): search the text once per list.
+        let found = required.get(recognizer.requires);
+        if (found === undefined) {
+          const haystack = lowerText();
+          found = recognizer.requires.some((word) => haystack.includes(word));
+          required.set(recognizer.requires, found);
+        }
+        if (!found) continue;
       }
       if (recognizer.gate === 'digit') {
         for (let w = 0; w < windows.length; w += 2) {
