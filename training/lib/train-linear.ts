@@ -49,8 +49,22 @@ export function seededRandom(seed: number): () => number {
 }
 
 export function trainLinear(examples: readonly TrainingExample[], options: TrainOptions): LinearModelFile {
+  const vectors = examples.map((e) => textFeatures(e.text, options.features));
+  return trainOnVectors(examples, vectors, options, null);
+}
+
+/**
+ * The shared SGD loop and int8 quantisation. With `ratios` (one per label), every feature is scaled by its
+ * ratio during training and the ratio is folded into the weights at the end (NB-LR, train-nb-linear.ts);
+ * without, it is plain logistic regression.
+ */
+export function trainOnVectors(
+  examples: readonly TrainingExample[],
+  vectors: readonly SparseVector[],
+  options: TrainOptions,
+  ratios: readonly Float64Array[] | null,
+): LinearModelFile {
   const dims = options.features.dims;
-  const vectors: SparseVector[] = examples.map((e) => textFeatures(e.text, options.features));
   const random = seededRandom(options.seed);
   const order = examples.map((_, i) => i);
   const weights = options.labels.map(() => new Float64Array(dims));
@@ -71,14 +85,17 @@ export function trainLinear(examples: readonly TrainingExample[], options: Train
       const w8 = ex.weight ?? 1;
       options.labels.forEach((label, l) => {
         const w = weights[l]!;
+        const r = ratios?.[l];
         let z = bias[l]!;
-        for (let k = 0; k < v.indices.length; k++) z += w[v.indices[k]!]! * v.values[k]!;
-        const p = 1 / (1 + Math.exp(-z));
-        const y = ex.labels.includes(label) ? 1 : 0;
-        const g = (p - y) * w8;
         for (let k = 0; k < v.indices.length; k++) {
           const d = v.indices[k]!;
-          w[d] = w[d]! * (1 - lr * l2) - lr * g * v.values[k]!;
+          z += r === undefined ? w[d]! * v.values[k]! : w[d]! * r[d]! * v.values[k]!;
+        }
+        const g = (1 / (1 + Math.exp(-z)) - (ex.labels.includes(label) ? 1 : 0)) * w8;
+        for (let k = 0; k < v.indices.length; k++) {
+          const d = v.indices[k]!;
+          w[d] =
+            w[d]! * (1 - lr * l2) - (r === undefined ? lr * g * v.values[k]! : lr * g * r[d]! * v.values[k]!);
         }
         bias[l] = bias[l]! - lr * g;
       });
@@ -86,15 +103,17 @@ export function trainLinear(examples: readonly TrainingExample[], options: Train
   }
   const rows: string[] = [];
   const scales: number[] = [];
-  for (const w of weights) {
+  weights.forEach((w, l) => {
+    const r = ratios?.[l];
+    const folded = r === undefined ? w : w.map((x, d) => x * r[d]!);
     let max = 0;
-    for (let d = 0; d < dims; d++) max = Math.max(max, Math.abs(w[d]!));
+    for (let d = 0; d < dims; d++) max = Math.max(max, Math.abs(folded[d]!));
     const scale = max === 0 ? 1 : max / 127;
     const q = new Int8Array(dims);
-    for (let d = 0; d < dims; d++) q[d] = Math.max(-127, Math.min(127, Math.round(w[d]! / scale)));
+    for (let d = 0; d < dims; d++) q[d] = Math.max(-127, Math.min(127, Math.round(folded[d]! / scale)));
     rows.push(Buffer.from(q.buffer).toString('base64'));
     scales.push(scale);
-  }
+  });
   return {
     type: 'linear',
     version: 1,
