@@ -19,7 +19,7 @@ import {
 import { parseJsonBody, readBody } from '../http/body.ts';
 import { sendJson, sendRaw } from '../http/respond.ts';
 import { runDetectors } from '../pipeline/inspect.ts';
-import type { UpstreamResult } from '../upstream/index.ts';
+import type { UpstreamCall, UpstreamResult } from '../upstream/index.ts';
 import type { GatewayContext, ResolvedRoute } from './context.ts';
 import type { EventDraft } from './event-draft.ts';
 import { CLIENT_FORMATS, type ClientRoute, type ModelChoice, type PlannedCall, planCall } from './plan.ts';
@@ -85,21 +85,7 @@ export async function handleChat(
     return serveEcho(ctx, clientFormat, chat, echo, res, draft, principal, resolved, abort);
   }
 
-  const upstreamStart = ctx.clock.monoMs();
-  let result: UpstreamResult;
-  try {
-    result = await ctx.transport.send(
-      plans.map((p) => p.call),
-      { signal: abort.signal, onAttempt: ctx.onUpstreamAttempt },
-    );
-  } catch (err) {
-    draft.upstreamTotalMs = ctx.clock.monoMs() - upstreamStart;
-    if (abort.signal.aborted) throw err;
-    throw upstreamFailure(err);
-  }
-  const plan = plans.find((p) => p.call.target === result.target) ?? plans[0]!;
-  draft.servedBy(plan.choice);
-  draft.upstreamTtfbMs = result.ttfbMs;
+  const { result, served: plan, startedMs: upstreamStart } = await sendUpstream(ctx, plans, abort, draft);
 
   if (result.status >= 400) {
     draft.upstreamTotalMs = ctx.clock.monoMs() - upstreamStart;
@@ -222,6 +208,34 @@ async function finishWithResponse(
   const body = a.clientFormat.buildResponse(response);
   draft.responseContent = body;
   sendJson(a.res, 200, body);
+}
+
+/**
+ * Sends the planned calls (primary, then fallbacks) and notes on the event which one served and when its
+ * headers came. A transport failure becomes the client's error; an abort by the client is passed on as is.
+ */
+export async function sendUpstream<P extends { choice: ModelChoice; call: UpstreamCall }>(
+  ctx: GatewayContext,
+  planned: readonly P[],
+  abort: AbortController,
+  draft: EventDraft,
+): Promise<{ result: UpstreamResult; served: P; startedMs: number }> {
+  const startedMs = ctx.clock.monoMs();
+  let result: UpstreamResult;
+  try {
+    result = await ctx.transport.send(
+      planned.map((p) => p.call),
+      { signal: abort.signal, onAttempt: ctx.onUpstreamAttempt },
+    );
+  } catch (err) {
+    draft.upstreamTotalMs = ctx.clock.monoMs() - startedMs;
+    if (abort.signal.aborted) throw err;
+    throw upstreamFailure(err);
+  }
+  const served = planned.find((p) => p.call.target === result.target) ?? planned[0]!;
+  draft.servedBy(served.choice);
+  draft.upstreamTtfbMs = result.ttfbMs;
+  return { result, served, startedMs };
 }
 
 /** Looks the model up and checks the principal may use it. */

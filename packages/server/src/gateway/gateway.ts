@@ -14,12 +14,12 @@ import {
 import { parseJsonBody, readBody } from '../http/body.ts';
 import { type ErrorShape, sendError, sendJson, sendRaw, toParapetError } from '../http/respond.ts';
 import { runDetectors } from '../pipeline/inspect.ts';
-import { blocked, handleChat, inspectAndDecide, resolveFor } from './chat-flow.ts';
+import { blocked, handleChat, inspectAndDecide, resolveFor, sendUpstream } from './chat-flow.ts';
 import type { GatewayContext } from './context.ts';
 import { EventDraft } from './event-draft.ts';
 import type { ClientRoute } from './plan.ts';
 import { planEmbeddingsCall } from './plan.ts';
-import { upstreamFailure, upstreamRejection } from './upstream-errors.ts';
+import { upstreamRejection } from './upstream-errors.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -185,21 +185,7 @@ async function handleEmbeddings(
     .filter((c) => c.upstream.type === 'openai')
     .map((c) => ({ choice: c, call: planEmbeddingsCall(c, body, traceparent) }));
   if (calls.length === 0) planEmbeddingsCall(primary, body, traceparent);
-  const start = ctx.clock.monoMs();
-  let result: Awaited<ReturnType<GatewayContext['transport']['send']>>;
-  try {
-    result = await ctx.transport.send(
-      calls.map((c) => c.call),
-      { signal: abort.signal, onAttempt: ctx.onUpstreamAttempt },
-    );
-  } catch (err) {
-    draft.upstreamTotalMs = ctx.clock.monoMs() - start;
-    if (abort.signal.aborted) throw err;
-    throw upstreamFailure(err);
-  }
-  const served = calls.find((c) => c.call.target === result.target) ?? calls[0]!;
-  draft.servedBy(served.choice);
-  draft.upstreamTtfbMs = result.ttfbMs;
+  const { result, served, startedMs: start } = await sendUpstream(ctx, calls, abort, draft);
   draft.upstreamTotalMs = result.totalMs() ?? ctx.clock.monoMs() - start;
   if (result.status >= 400) throw upstreamRejection(served.choice.upstream, result.status, result.body);
   const raw = result.body ?? Buffer.alloc(0);
