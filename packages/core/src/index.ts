@@ -6,6 +6,8 @@ export * from './ml/index.ts';
 export * from './model/index.ts';
 export * from './pipeline/decide.ts';
 export * from './pipeline/segments.ts';
+export * from './policy/index.ts';
 export * from './providers/index.ts';
+export * from './redaction/index.ts';
 export * from './scan/index.ts';
 export * from './streaming/index.ts';

@@ -3,11 +3,13 @@
  * collaborators as arguments.
  */
 import { join, resolve } from 'node:path';
-import { allowAll, type Decider, type Detector } from '@parapet/core';
+import { allowAll, type Decider, type Detector, parseDuration } from '@parapet/core';
+import { createAdminHandler } from './admin/index.ts';
 import type { Config } from './config/index.ts';
 import { detectorsForConfig } from './detectors/builtin.ts';
 import { closeExternalDetectors } from './detectors/external/config.ts';
 import type { GatewayContext } from './gateway/context.ts';
+import { deriveEnforcementKeys } from './gateway/enforce.ts';
 import { createGatewayHandler } from './gateway/gateway.ts';
 import { createModelDirectory, upstreamTargets } from './gateway/models.ts';
 import { closeServer, listen } from './http/server.ts';
@@ -16,6 +18,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createGatewayMetrics } from './observability/metrics.ts';
 import { estimateTokens } from './observability/tokens.ts';
 import { createTracer } from './observability/tracing.ts';
+import { createPolicyRuntime, type PolicyRuntime } from './policy/runtime.ts';
 import { createEventRecorder, loadContentKey, openStore } from './store/index.ts';
 import { createUpstreamTransport } from './upstream/index.ts';
 import { pooledRandomBytes } from './util/random-pool.ts';
@@ -48,6 +51,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
   }
   const contentKey = loadedKey.key;
+  const detectors = options.detectors ?? (await detectorsForConfig(config));
+  let policy: PolicyRuntime | null = null;
+  if (options.decider === undefined) {
+    try {
+      policy = await createPolicyRuntime({
+        config,
+        store,
+        detectors,
+        logger,
+        refreshMs: config.enforcement.policy_refresh_ms,
+      });
+    } catch (err) {
+      await closeExternalDetectors(detectors);
+      await store.close();
+      throw err;
+    }
+  }
   const metrics = createGatewayMetrics();
   const recorder = createEventRecorder({
     store,
@@ -85,8 +105,29 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     transport,
     recorder,
     store,
-    detectors: options.detectors ?? (await detectorsForConfig(config)),
-    decider: options.decider ?? allowAll,
+    detectors,
+    decider: options.decider ?? policy?.decide ?? allowAll,
+    policy,
+    admin:
+      config.admin.token === null
+        ? null
+        : createAdminHandler({
+            token: config.admin.token,
+            store,
+            policy,
+            config,
+            detectors,
+            logger,
+            clock: { wallMs: Date.now },
+            contentKey,
+          }),
+    enforcement: {
+      keys: deriveEnforcementKeys(contentKey),
+      vaultTtlMs: parseDuration(config.enforcement.vault_ttl),
+      approvalPollMs: config.enforcement.approval_poll_ms,
+      keepAliveMs: config.enforcement.keep_alive_ms,
+      outputHoldBackChars: config.enforcement.output_hold_back_chars,
+    },
     metrics,
     logger,
     tracer,
@@ -118,6 +159,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     context,
     close() {
       closed ??= (async () => {
+        policy?.close();
         await closeServer(server, 5000);
         await recorder.close();
         await transport.close();

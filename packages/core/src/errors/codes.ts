@@ -62,10 +62,40 @@ export const ERROR_CODES = {
     type: 'invalid_request_error',
     doc: 'The route exists but not for this HTTP method.',
   },
+  PARAPET_ADMIN_UNAUTHORIZED: {
+    status: 401,
+    type: 'authentication_error',
+    doc: 'An admin API request without `Authorization: Bearer <admin token>`, or with a token that is not `admin.token`.',
+  },
+  PARAPET_ADMIN_NOT_FOUND: {
+    status: 404,
+    type: 'not_found_error',
+    doc: 'The admin API has no such record (policy version, approval).',
+  },
+  PARAPET_ADMIN_CONFLICT: {
+    status: 409,
+    type: 'invalid_request_error',
+    doc: 'The record is no longer in a state that allows the change (an approval already decided or expired, nothing to roll back to).',
+  },
   PARAPET_POLICY_BLOCKED: {
     status: 403,
     type: 'permission_error',
     doc: 'A policy rule blocked the request or the response.',
+  },
+  PARAPET_POLICY_WARNING: {
+    status: 403,
+    type: 'permission_error',
+    doc: 'A warn rule matched: re-send the same request with `x-parapet-acknowledge: <token>` (from the `x-parapet-acknowledge-token` header) to proceed.',
+  },
+  PARAPET_POLICY_HOLD_DENIED: {
+    status: 403,
+    type: 'permission_error',
+    doc: 'A hold rule sent the request for approval and a reviewer denied it, or no one decided in time.',
+  },
+  PARAPET_POLICY_INVALID: {
+    status: 422,
+    type: 'invalid_request_error',
+    doc: 'The policy (or `global` section) sent to the admin API does not validate against this deployment; `issues` lists every problem.',
   },
   PARAPET_UPSTREAM_TIMEOUT: {
     status: 504,
@@ -105,10 +135,17 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export class ParapetError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
-  constructor(code: ErrorCode, message: string, options?: { status?: number; cause?: unknown }) {
+  /** Extra response headers (for example the acknowledgement token of a warning). */
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { status?: number; cause?: unknown; headers?: Record<string, string> },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ParapetError';
     this.code = code;
     this.status = options?.status ?? ERROR_CODES[code].status;
+    this.headers = options?.headers ?? {};
   }
 }

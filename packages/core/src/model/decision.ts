@@ -23,6 +23,59 @@ export const Decision = z.object({
   failures: z.array(DetectorFailure),
   /** Tags from monitor rules. */
   tags: z.array(z.string()).default([]),
+  /** Why this action: a rule, the global section, a detector failure under a fail-closed rule, or the default. */
+  reason: z.enum(['rule', 'global', 'detector_failure', 'default']).optional(),
+  /** Transformations to apply before forwarding (input) or delivering (output), from redact rules. */
+  redactions: z
+    .array(
+      z.object({
+        ruleId: z.string(),
+        mode: z.enum(['tokenize', 'mask', 'hash']),
+        /** Indexes into the findings list. */
+        findings: z.array(z.number().int().nonnegative()),
+      }),
+    )
+    .optional(),
+  /** Every rule that matched, in order, and what it did: the explanation of the decision. */
+  trail: z
+    .array(
+      z.object({
+        ruleId: z.string(),
+        action: DecisionAction,
+        effect: z.enum([
+          'decided',
+          'accumulated',
+          'acknowledged',
+          'approved',
+          'failed_closed',
+          'failed_open',
+        ]),
+      }),
+    )
+    .optional(),
+  /** block: answer as an assistant message instead of an error (OpenAI chat clients). */
+  respondAs: z.enum(['error', 'assistant_message']).optional(),
+  /** hold: how long to wait and what a timeout means. */
+  hold: z.object({ timeoutMs: z.number().int().positive(), onTimeout: z.enum(['deny', 'allow']) }).optional(),
+  /** warn: how long the acknowledgement token is valid. */
+  ackTtlMs: z.number().int().positive().optional(),
+  /** warn: the caller acknowledged this rule's warning, with their justification. */
+  acknowledgement: z.object({ ruleId: z.string(), justification: z.string().nullable() }).optional(),
+  /** hold: the approval filed and its outcome. */
+  approval: z
+    .object({
+      id: z.string(),
+      ruleId: z.string(),
+      status: z.enum(['approved', 'denied', 'expired']),
+      by: z.string().nullable(),
+      at: z.string().nullable(),
+      reason: z.string().nullable(),
+    })
+    .optional(),
+  /** route: the model the request asked for and the one the rule sent it to. */
+  routedFrom: z.string().optional(),
+  /** Version of the policy that decided (when policies are versioned in the store). */
+  policyVersion: z.number().int().nonnegative().optional(),
 });
 export type Decision = z.infer<typeof Decision>;
 

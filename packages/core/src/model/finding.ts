@@ -30,6 +30,8 @@ export type Finding = z.infer<typeof Finding>;
  */
 export const DetectorFailure = z.object({
   detector: z.string(),
+  /** Family of the failed detector; policies decide what a failure of that family means. */
+  family: z.string().optional(),
   reason: z.enum(['error', 'timeout']),
   message: z.string(),
 });

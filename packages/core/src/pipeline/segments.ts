@@ -82,3 +82,95 @@ export function responseSegments(res: ChatResponse): Segment[] {
     push('tool_call', `toolCalls[${k}].arguments`, call.arguments);
   return segments;
 }
+
+/** A content part with its inspectable text replaced (the inverse of partText). */
+function withPartText(part: ContentPart, text: string): ContentPart {
+  if (part.type === 'text') return { ...part, text };
+  if (part.type !== 'other' || typeof part.raw !== 'object' || part.raw === null) return part;
+  const raw = part.raw as Record<string, unknown>;
+  if (typeof raw['text'] === 'string') return { ...part, raw: { ...raw, text } };
+  const source = raw['source'];
+  if (typeof source === 'object' && source !== null) {
+    return { ...part, raw: { ...raw, source: { ...(source as Record<string, unknown>), data: text } } };
+  }
+  return part;
+}
+
+/**
+ * A copy of the request with the text of each segment replaced by `texts[segment.index]` (segments from
+ * requestSegments of this request). Used to forward a redacted request. The input is not mutated.
+ */
+export function withRequestTexts(
+  req: ChatRequest,
+  segments: readonly Segment[],
+  texts: readonly string[],
+): ChatRequest {
+  const messages = req.messages.map((m) => ({
+    ...m,
+    content: [...m.content],
+    ...(m.toolCalls === undefined ? {} : { toolCalls: m.toolCalls.map((c) => ({ ...c })) }),
+  }));
+  const tools = req.tools?.map((t) => ({ ...t }));
+  for (const s of segments) {
+    const text = texts[s.index];
+    if (text === undefined || text === s.text) continue;
+    const path = parsePath(s.path);
+    if (path.kind === 'content') {
+      const m = messages[path.i]!;
+      m.content[path.j] = withPartText(m.content[path.j]!, text);
+    } else if (path.kind === 'toolCall') {
+      messages[path.i]!.toolCalls![path.j]!.arguments = text;
+    } else if (path.kind === 'tool' && tools !== undefined) {
+      tools[path.i]!.description = text;
+    }
+  }
+  return { ...req, messages, ...(tools === undefined ? {} : { tools }) };
+}
+
+/** A copy of the response with each segment's text replaced (segments from responseSegments). */
+export function withResponseTexts(
+  res: ChatResponse,
+  segments: readonly Segment[],
+  texts: readonly string[],
+): ChatResponse {
+  const content = [...res.content];
+  const toolCalls = res.toolCalls.map((c) => ({ ...c }));
+  for (const s of segments) {
+    const text = texts[s.index];
+    if (text === undefined || text === s.text) continue;
+    const path = parsePath(s.path);
+    if (path.kind === 'responseContent') content[path.j] = withPartText(content[path.j]!, text);
+    else if (path.kind === 'responseToolCall') toolCalls[path.j]!.arguments = text;
+  }
+  return { ...res, content, toolCalls };
+}
+
+type SegmentPath =
+  | { kind: 'content' | 'toolCall'; i: number; j: number }
+  | { kind: 'tool'; i: number }
+  | { kind: 'responseContent' | 'responseToolCall'; j: number }
+  | { kind: 'unknown' };
+
+/** Reads the paths the segment functions above write; anything else is `unknown`. */
+function parsePath(path: string): SegmentPath {
+  const nums: number[] = [];
+  let current = '';
+  let inBracket = false;
+  for (const c of path) {
+    if (c === '[') {
+      inBracket = true;
+      current = '';
+    } else if (c === ']') {
+      inBracket = false;
+      nums.push(Number(current));
+    } else if (inBracket) current += c;
+  }
+  if (path.startsWith('messages[') && path.includes('].content['))
+    return { kind: 'content', i: nums[0]!, j: nums[1]! };
+  if (path.startsWith('messages[') && path.includes('].toolCalls['))
+    return { kind: 'toolCall', i: nums[0]!, j: nums[1]! };
+  if (path.startsWith('tools[')) return { kind: 'tool', i: nums[0]! };
+  if (path.startsWith('content[')) return { kind: 'responseContent', j: nums[0]! };
+  if (path.startsWith('toolCalls[')) return { kind: 'responseToolCall', j: nums[0]! };
+  return { kind: 'unknown' };
+}

@@ -33,6 +33,7 @@ export async function scan(
       } catch (err) {
         failures.push({
           detector: d.id,
+          family: d.family,
           reason: 'error',
           message: err instanceof Error ? err.message : 'failed',
         });

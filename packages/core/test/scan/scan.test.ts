@@ -75,7 +75,9 @@ test('scan of messages carries message indexes and the id', async () => {
 test('a failing detector is a failure, not a clean result', async () => {
   const r = await scan([broken], 'x');
   assert.equal(r.flagged, false);
-  assert.deepEqual(r.failures, [{ detector: 'test.broken', reason: 'error', message: 'boom' }]);
+  assert.deepEqual(r.failures, [
+    { detector: 'test.broken', family: 'secrets', reason: 'error', message: 'boom' },
+  ]);
 });
 
 test('bad requests are refused with the field named', async () => {

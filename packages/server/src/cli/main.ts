@@ -7,6 +7,7 @@ import serverPackage from '../../package.json' with { type: 'json' };
 import { didYouMean } from '../config/did-you-mean.ts';
 import { ConfigError } from '../config/index.ts';
 import { type CliIo, type Command, EXIT } from './command.ts';
+import { approvalsApproveCommand, approvalsDenyCommand, approvalsListCommand } from './commands/approvals.ts';
 import { evalCommand } from './commands/eval.ts';
 import {
   fingerprintAddCommand,
@@ -14,6 +15,7 @@ import {
   fingerprintRemoveCommand,
 } from './commands/fingerprint.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.ts';
+import { POLICY_COMMANDS } from './commands/policy.ts';
 import { scanCommand } from './commands/scan.ts';
 import { serveCommand } from './commands/serve.ts';
 import { commandHelp, groupHelp, topLevelHelp } from './help.ts';
@@ -27,9 +29,13 @@ export const COMMANDS: readonly Command[] = [
   keysRevokeCommand,
   scanCommand,
   evalCommand,
+  ...POLICY_COMMANDS,
   fingerprintAddCommand,
   fingerprintListCommand,
   fingerprintRemoveCommand,
+  approvalsListCommand,
+  approvalsApproveCommand,
+  approvalsDenyCommand,
 ];
 
 /** The version printed by `parapet --version` (the server package's). */

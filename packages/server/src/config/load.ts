@@ -331,6 +331,7 @@ export const ENV_OVERRIDES = [
   { env: 'PARAPET_DATA_DIR', path: ['data_dir'], flag: 'dataDir', numeric: false },
   { env: 'PARAPET_LOG_LEVEL', path: ['logging', 'level'], flag: 'logLevel', numeric: false },
   { env: 'PARAPET_DATABASE_URL', path: ['database', 'url'], flag: 'databaseUrl', numeric: false },
+  { env: 'PARAPET_ADMIN_TOKEN', path: ['admin', 'token'], flag: null, numeric: false },
   { env: 'OTEL_EXPORTER_OTLP_ENDPOINT', path: ['telemetry', 'otlp', 'endpoint'], flag: null, numeric: false },
 ] as const;
 

@@ -5,6 +5,7 @@
  * from this schema by scripts/gen-config-schema.ts.
  */
 import { isIP } from 'node:net';
+import { PolicyDocument, tryParseDuration } from '@parapet/core';
 import { z } from 'zod';
 import { DEFAULTS, LOG_LEVELS, UPSTREAM_TYPES } from './defaults.ts';
 
@@ -197,6 +198,37 @@ export const ConfigSchema = z
         window_chars: positiveInt.default(DEFAULTS.streaming.window_chars),
       })
       .prefault({}),
+    policy: PolicyDocument.prefault({}).describe(
+      'The initial policy version: rules by who, where to, direction and what was found; see docs/policy.md.',
+    ),
+    enforcement: z
+      .strictObject({
+        vault_ttl: z
+          .string()
+          .refine((t) => tryParseDuration(t) !== null, {
+            message: 'must be a duration such as 30m, 24h or 7d',
+          })
+          .default('24h')
+          .describe('How long a reversible-redaction vault entry (placeholder → encrypted value) is kept.'),
+        approval_poll_ms: positiveInt
+          .default(500)
+          .describe('How often a held request checks the store for a reviewer decision.'),
+        keep_alive_ms: positiveInt
+          .default(10_000)
+          .describe('Interval of SSE keep-alive comments sent to a held streaming request.'),
+        output_hold_back_chars: nonNegativeInt
+          .default(48)
+          .describe(
+            'Characters of streamed output held back while a rule may redact output, so a value is masked whole (48 covers card numbers and IBANs).',
+          ),
+        policy_refresh_ms: positiveInt
+          .default(1000)
+          .describe(
+            'How often the gateway picks up policy activations and kill-switch changes from the store.',
+          ),
+      })
+      .prefault({})
+      .describe('How policy actions are carried out: vault expiry, approval polling, policy refresh.'),
     logging: z.strictObject({ level: z.enum(LOG_LEVELS).default(DEFAULTS.logging.level) }).prefault({}),
     telemetry: z
       .strictObject({
@@ -212,6 +244,22 @@ export const ConfigSchema = z
           .prefault({}),
       })
       .prefault({}),
+    admin: z
+      .strictObject({
+        token: z
+          .string()
+          .min(16, {
+            message: 'must be at least 16 characters; generate one with `openssl rand -hex 32`',
+          })
+          .nullable()
+          .default(null)
+          .describe(
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the config's `${ENV_VAR}` syntax
+            'Bearer token of the admin API (`/admin/api/v1`); null disables it (every /admin route answers 404). Use `${ENV_VAR}` interpolation or PARAPET_ADMIN_TOKEN rather than writing it in the file.',
+          ),
+      })
+      .prefault({})
+      .describe('The admin API: policies, the kill switch and block lists, approvals; see docs/api.md.'),
   })
   .describe('Parapet gateway configuration (parapet.yaml).');
 

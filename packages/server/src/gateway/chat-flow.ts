@@ -1,26 +1,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  applyRedactions,
   type ChatRequest,
   type ChatResponse,
   type ChatStreamEvent,
   type Decision,
   type Direction,
+  detectLanguage,
   echoComplete,
   echoStream,
   type Finding,
+  openaiChat,
   ParapetError,
   type Principal,
   requestSegments,
   responseSegments,
+  restoreText,
   type Segment,
   type SseEvent,
+  type TokenVault,
   type WireFormat,
+  withResponseTexts,
 } from '@parapet/core';
 import { parseJsonBody, readBody } from '../http/body.ts';
 import { sendJson, sendRaw } from '../http/respond.ts';
-import { runDetectors } from '../pipeline/inspect.ts';
+import { type InspectionResult, runDetectors } from '../pipeline/inspect.ts';
 import type { UpstreamCall, UpstreamResult } from '../upstream/index.ts';
 import type { GatewayContext, ResolvedRoute } from './context.ts';
+import { hashFunction, headlineDecision, redactionPlan, setDecisionHeader } from './enforce.ts';
+import { enforceInput, sendAssistantMessage } from './enforce-input.ts';
 import type { EventDraft } from './event-draft.ts';
 import { CLIENT_FORMATS, type ClientRoute, type ModelChoice, type PlannedCall, planCall } from './plan.ts';
 import { type StreamSource, streamResponse } from './stream-flow.ts';
@@ -45,22 +53,38 @@ export async function handleChat(
   const principal = await ctx.authenticate({ headers: req.headers, remoteAddress: req.socket.remoteAddress });
   draft.principal = principal;
   const body = parseJsonBody(await readBody(req, ctx.settings.bodyLimitBytes));
-  const chat = clientFormat.parseRequest(body);
+  let chat = clientFormat.parseRequest(body);
   draft.requestBody = body;
   draft.stream = chat.stream;
   draft.modelRequested = chat.model;
   draft.maxTokens = chat.maxTokens ?? null;
-  const resolved = resolveFor(ctx, principal, chat.model);
+  let resolved = resolveFor(ctx, principal, chat.model);
   draft.price = resolved.price;
   draft.provider = resolved.chain[0]!.upstream.name;
 
   // Input inspection: every message, whatever its role or source.
   const segments = requestSegments(chat);
   draft.inputSegments = segments;
-  const input = await inspectAndDecide(ctx, 'input', segments, principal, chat, resolved);
-  draft.inputFindings = input.findings;
-  draft.inputDecision = input.decision;
-  if (input.decision.action === 'block') throw blocked(input.decision);
+  const inspected = await inspect(ctx, 'input', segments);
+  draft.inputFindings = inspected.findings;
+  const enforced = await enforceInput(ctx, {
+    req,
+    res,
+    draft,
+    abort,
+    principal,
+    chat,
+    resolved,
+    segments,
+    inspected,
+    clientFormat,
+  });
+  if (enforced.answered) return;
+  const { vault } = enforced;
+  chat = enforced.chat;
+  resolved = enforced.resolved;
+  // A transformed request is rebuilt from the neutral model; the client's body is not passed through.
+  const transformed = enforced.transformed;
 
   const traceparent = draft.upstreamTraceparent();
   const plans: PlannedCall[] = [];
@@ -77,12 +101,13 @@ export async function handleChat(
         body,
         clientHeaders: req.headers,
         traceparent,
+        passthroughAllowed: !transformed,
       }),
     );
   }
 
   if (plans.length === 0 && echo !== null) {
-    return serveEcho(ctx, clientFormat, chat, echo, res, draft, principal, resolved, abort);
+    return serveEcho(ctx, clientFormat, chat, echo, res, draft, principal, resolved, abort, vault);
   }
 
   const { result, served: plan, startedMs: upstreamStart } = await sendUpstream(ctx, plans, abort, draft);
@@ -98,10 +123,10 @@ export async function handleChat(
       kind: 'upstream',
       body: result.stream,
       decoder: plan.format.createStreamDecoder(),
-      passthrough: plan.passthrough,
+      passthrough: plan.passthrough && !rewritesOutput(ctx, vault),
       stripUsage: plan.stripUsage,
     };
-    await streamResponse(ctx, { clientFormat, chat, source, res, draft, principal, resolved, abort });
+    await streamResponse(ctx, { clientFormat, chat, source, res, draft, principal, resolved, abort, vault });
     draft.upstreamTotalMs = result.totalMs() ?? ctx.clock.monoMs() - upstreamStart;
     return;
   }
@@ -128,6 +153,7 @@ export async function handleChat(
     resolved,
     raw: plan.passthrough ? raw : null,
     rawBody: plan.passthrough ? upstreamBody : null,
+    vault,
   });
 }
 
@@ -141,6 +167,7 @@ async function serveEcho(
   principal: Principal,
   resolved: ResolvedRoute,
   abort: AbortController,
+  vault: TokenVault,
 ): Promise<void> {
   draft.servedBy(choice);
   const echoCtx = { id: `echo-${draft.id}`, created: Math.floor(draft.startedWall / 1000) };
@@ -157,6 +184,7 @@ async function serveEcho(
       principal,
       resolved,
       abort,
+      vault,
     });
     draft.upstreamTotalMs = ctx.clock.monoMs() - start;
     return;
@@ -174,6 +202,7 @@ async function serveEcho(
     resolved,
     raw: null,
     rawBody: null,
+    vault,
   });
 }
 
@@ -190,17 +219,34 @@ async function finishWithResponse(
     /** Upstream bytes to pass through unchanged (same format and allowed), else null. */
     raw: Buffer | null;
     rawBody: unknown;
+    /** Placeholders of the request's reversible redaction, restored in the answer. */
+    vault: TokenVault;
   },
 ): Promise<void> {
-  const { draft, response } = a;
+  const { draft } = a;
+  let response = a.response;
   if (response.usage !== undefined) draft.usage = response.usage;
   const segments = responseSegments(response);
   draft.outputSegments = segments;
-  const output = await inspectAndDecide(ctx, 'output', segments, a.principal, a.chat, a.resolved);
-  draft.outputFindings = output.findings;
-  draft.outputDecision = output.decision;
-  if (output.decision.action === 'block') throw blocked(output.decision);
-  if (a.raw !== null) {
+  const inspected = await inspect(ctx, 'output', segments);
+  const decision = decide(ctx, 'output', segments, inspected, a.principal, a.chat, a.resolved);
+  draft.outputFindings = inspected.findings;
+  draft.outputDecision = decision;
+  setDecisionHeader(a.res, headlineDecision(draft.inputDecision, decision));
+  if (decision.action === 'block') {
+    if (decision.respondAs === 'assistant_message' && a.clientFormat === openaiChat) {
+      return sendAssistantMessage(a.res, a.clientFormat, a.chat, draft, decision, false);
+    }
+    throw blocked(decision);
+  }
+  const masks = redactionPlan(decision, inspected.findings);
+  if (masks.length > 0 || a.vault.size > 0) {
+    const hash = hashFunction(ctx.enforcement.keys.hash);
+    let texts = segments.map((s) => s.text);
+    if (masks.length > 0) texts = applyRedactions(segments, masks, a.vault, { hash }).texts;
+    if (a.vault.size > 0) texts = texts.map((t) => restoreText(t, a.vault));
+    response = withResponseTexts(response, segments, texts);
+  } else if (a.raw !== null) {
     draft.responseContent = a.rawBody;
     sendRaw(a.res, 200, a.raw, JSON_HEADERS);
     return;
@@ -258,32 +304,64 @@ export interface DirectionOutcome {
   decision: Decision;
 }
 
+/** Runs the detectors on one direction's segments. */
+export function inspect(
+  ctx: GatewayContext,
+  direction: Direction,
+  segments: readonly Segment[],
+): Promise<InspectionResult> {
+  return runDetectors(ctx.detectors, segments, direction, ctx.settings.detectorBudgetMs);
+}
+
+/** Asks the decider about inspected segments (a pure evaluation: cheap to repeat). */
+export function decide(
+  ctx: GatewayContext,
+  direction: Direction,
+  segments: readonly Segment[],
+  inspected: InspectionResult,
+  principal: Principal,
+  chat: Pick<ChatRequest, 'model' | 'stream' | 'tools'>,
+  resolved: ResolvedRoute,
+  passed: { acknowledged?: readonly string[]; approved?: readonly string[] } = {},
+): Decision {
+  return ctx.decider({
+    direction,
+    principal,
+    model: resolved.chain[0]!.name,
+    requestedModel: chat.model,
+    provider: resolved.chain[0]!.upstream.name,
+    modelTags: resolved.tags,
+    stream: chat.stream,
+    hasTools: (chat.tools?.length ?? 0) > 0,
+    language:
+      ctx.policy?.readsLanguage() === true
+        ? detectLanguage(segments.map((s) => s.text).join('\n')).language
+        : null,
+    segmentSources: segments.map((s) => s.source),
+    findings: inspected.findings,
+    failures: inspected.failures,
+    now: new Date(ctx.clock.wallMs()),
+    ...passed,
+  });
+}
+
 /** Runs the detectors on one direction and asks the decider. */
 export async function inspectAndDecide(
   ctx: GatewayContext,
   direction: Direction,
   segments: readonly Segment[],
   principal: Principal,
-  chat: Pick<ChatRequest, 'model' | 'stream'>,
+  chat: Pick<ChatRequest, 'model' | 'stream' | 'tools'>,
   resolved: ResolvedRoute,
 ): Promise<DirectionOutcome> {
-  const { findings, failures } = await runDetectors(
-    ctx.detectors,
-    segments,
-    direction,
-    ctx.settings.detectorBudgetMs,
-  );
-  const decision = ctx.decider({
-    direction,
-    principal,
-    model: chat.model,
-    provider: resolved.chain[0]!.upstream.name,
-    stream: chat.stream,
-    findings,
-    failures,
-    now: new Date(ctx.clock.wallMs()),
-  });
-  return { findings, decision };
+  const inspected = await inspect(ctx, direction, segments);
+  const decision = decide(ctx, direction, segments, inspected, principal, chat, resolved);
+  return { findings: inspected.findings, decision };
+}
+
+/** True when streamed output must be decoded and re-encoded: placeholders to restore or output to mask. */
+export function rewritesOutput(ctx: GatewayContext, vault: TokenVault): boolean {
+  return vault.size > 0 || ctx.policy?.redactsOutput() === true;
 }
 
 export function blocked(decision: Decision): ParapetError {

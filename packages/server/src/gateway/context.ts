@@ -1,11 +1,14 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContentMode, Decider, Detector } from '@parapet/core';
 import type { Authenticator } from '../identity/authenticate.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { Tracer } from '../observability/tracing.ts';
+import type { PolicyRuntime } from '../policy/runtime.ts';
 import type { EventRecorder } from '../store/index.ts';
 import type { Store } from '../store/ports.ts';
 import type { UpstreamAttemptInfo, UpstreamTransport } from '../upstream/index.ts';
+import type { EnforcementKeys } from './enforce.ts';
 import type { ModelChoice } from './plan.ts';
 
 /** A model resolved from the model table: the chain to try and what it costs. */
@@ -44,6 +47,18 @@ export interface GatewayContext {
   store: Store;
   detectors: readonly Detector[];
   decider: Decider;
+  /** The admin API (`/admin/…`), or null when it is not configured. */
+  admin: ((req: IncomingMessage, res: ServerResponse, path: string) => void) | null;
+  /** The live policy (null when a test or embedder supplies its own decider). */
+  policy: PolicyRuntime | null;
+  enforcement: {
+    keys: EnforcementKeys;
+    vaultTtlMs: number;
+    approvalPollMs: number;
+    keepAliveMs: number;
+    /** Hold-back of streamed output while a rule may redact output. */
+    outputHoldBackChars: number;
+  };
   metrics: GatewayMetrics;
   logger: Logger;
   tracer: Tracer;

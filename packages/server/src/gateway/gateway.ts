@@ -1,24 +1,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ALLOW,
+  applyRedactions,
   buildScanResult,
   detectLanguage,
   type EmbeddingsResponseBody,
   echoEmbeddings,
   embeddingsSegments,
+  emptyVault,
+  encodeSseEvent,
   ParapetError,
   parseEmbeddingsRequest,
   parseScanRequest,
   type Route,
+  type WireFormat,
 } from '@parapet/core';
 import { parseJsonBody, readBody } from '../http/body.ts';
 import { type ErrorShape, sendError, sendJson, sendRaw, toParapetError } from '../http/respond.ts';
 import { runDetectors } from '../pipeline/inspect.ts';
 import { blocked, handleChat, inspectAndDecide, resolveFor, sendUpstream } from './chat-flow.ts';
 import type { GatewayContext } from './context.ts';
+import { hashFunction, headlineDecision, redactionPlan, setDecisionHeader } from './enforce.ts';
 import { EventDraft } from './event-draft.ts';
-import type { ClientRoute } from './plan.ts';
-import { planEmbeddingsCall } from './plan.ts';
+import { CLIENT_FORMATS, type ClientRoute, planEmbeddingsCall } from './plan.ts';
+import { streamErrorEvent } from './stream-flow.ts';
 import { upstreamRejection } from './upstream-errors.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -51,6 +56,7 @@ export function createGatewayHandler(ctx: GatewayContext): Handler {
         (draft, abort) => handleChat(ctx, chatRoute, req, res, draft, abort),
       );
     }
+    if (path.startsWith('/admin/') && ctx.admin !== null) return ctx.admin(req, res, path);
     switch (path) {
       case '/v1/embeddings':
         if (req.method !== 'POST') return methodNotAllowed(req, res, 'openai');
@@ -102,6 +108,8 @@ async function runRequest(
   const draft = new EventDraft(ctx, route, req.headers.traceparent);
   // Lets a client (or an operator with a support ticket) tie a response to its stored event.
   res.setHeader('x-parapet-event-id', draft.id);
+  // Replaced as soon as a decision is made; `none` when the request ended before any.
+  res.setHeader('x-parapet-decision', 'none');
   const abort = new AbortController();
   const onClose = (): void => {
     if (!res.writableFinished) abort.abort();
@@ -120,6 +128,13 @@ async function runRequest(
         ctx.logger.error('request failed', { event: draft.id, route, error: err });
       }
       if (!req.complete) req.resume();
+      setDecisionHeader(res, headlineDecision(draft.inputDecision, draft.outputDecision));
+      const format = CHAT_ROUTES_FORMAT[route];
+      if (res.headersSent && !res.writableEnded && format !== undefined && isEventStream(res)) {
+        // A held stream already sent its headers and keep-alives: the error becomes a stream event.
+        res.end(encodeSseEvent(streamErrorEvent(format, perr.code, perr.message, 0)));
+        return;
+      }
       sendError(
         res,
         shape,
@@ -131,6 +146,17 @@ async function runRequest(
     res.off('close', onClose);
     draft.finish();
   }
+}
+
+const CHAT_ROUTES_FORMAT: Readonly<Partial<Record<Route, WireFormat>>> = {
+  'chat.completions': CLIENT_FORMATS['chat.completions'],
+  responses: CLIENT_FORMATS.responses,
+  messages: CLIENT_FORMATS.messages,
+};
+
+function isEventStream(res: ServerResponse): boolean {
+  const type = res.getHeader('content-type');
+  return typeof type === 'string' && type.startsWith('text/event-stream');
 }
 
 function statusOf(err: ParapetError): 'client_error' | 'upstream_error' | 'gateway_error' {
@@ -168,7 +194,30 @@ async function handleEmbeddings(
   );
   draft.inputFindings = input.findings;
   draft.inputDecision = input.decision;
+  setDecisionHeader(res, input.decision);
   if (input.decision.action === 'block') throw blocked(input.decision);
+  if (
+    input.decision.action === 'warn' ||
+    input.decision.action === 'hold' ||
+    input.decision.action === 'route'
+  ) {
+    // Acknowledgement, approval and rerouting are carried out on the chat routes; here they fail closed.
+    throw new ParapetError(
+      'PARAPET_POLICY_BLOCKED',
+      `rule \`${input.decision.ruleId}\` asks to ${input.decision.action} this request, which the embeddings route cannot do; it is blocked`,
+    );
+  }
+  const plan = redactionPlan(input.decision, input.findings);
+  if (plan.length > 0) {
+    const redacted = applyRedactions(segments, plan, emptyVault(), {
+      hash: hashFunction(ctx.enforcement.keys.hash),
+    });
+    // Each embeddings input is one segment, in order.
+    const inputs = [...parsed.input];
+    for (const [i, seg] of segments.entries()) inputs[embeddingIndex(seg.path, i)] = redacted.texts[i]!;
+    parsed.input = inputs;
+    body.input = inputs;
+  }
 
   if (primary.upstream.type === 'echo') {
     draft.servedBy(primary);
@@ -342,6 +391,14 @@ async function readiness(ctx: GatewayContext, res: ServerResponse): Promise<void
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
+}
+
+/** `input[3]` → 3; falls back to the segment's position. */
+function embeddingIndex(path: string, fallback: number): number {
+  const open = path.indexOf('[');
+  const close = path.indexOf(']', open);
+  const n = open < 0 || close < 0 ? Number.NaN : Number(path.slice(open + 1, close));
+  return Number.isInteger(n) ? n : fallback;
 }
 
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, shape: ErrorShape): void {

@@ -51,6 +51,8 @@ export interface PlanInput {
   clientHeaders: Readonly<Record<string, string | string[] | undefined>>;
   /** W3C traceparent to propagate, when tracing. */
   traceparent: string | null;
+  /** False when the request was changed (redaction): it is rebuilt from the neutral model. Default true. */
+  passthroughAllowed?: boolean;
 }
 
 /** Builds the call for one choice. Echo choices are served in-process and never planned. */
@@ -60,7 +62,7 @@ export function planCall(choice: ModelChoice, input: PlanInput): PlannedCall {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...up.headers };
   if (input.traceparent !== null) headers.traceparent = input.traceparent;
   if (up.type === 'anthropic') {
-    const passthrough = input.route === 'messages';
+    const passthrough = input.route === 'messages' && input.passthroughAllowed !== false;
     if (up.apiKey !== null) headers['x-api-key'] = up.apiKey;
     const clientVersion = passthrough ? single(input.clientHeaders['anthropic-version']) : undefined;
     headers['anthropic-version'] = clientVersion ?? up.anthropicVersion;
@@ -91,7 +93,7 @@ export function planCall(choice: ModelChoice, input: PlanInput): PlannedCall {
   // other formats go through Chat Completions, the format every OpenAI-compatible server speaks.
   const useResponses = input.route === 'responses' && up.azure === null;
   const format = useResponses ? openaiResponses : openaiChat;
-  const passthrough = format === clientFormat;
+  const passthrough = format === clientFormat && input.passthroughAllowed !== false;
   let stripUsage = false;
   let body: Record<string, unknown>;
   if (passthrough) {

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import {
   type ChatRequest,
   type ChatStreamEvent,
+  createRestorer,
   createSseDecoder,
   createStreamInspector,
   type Decision,
@@ -12,13 +13,15 @@ import {
   type InspectionWindow,
   ParapetError,
   type Principal,
+  type Restorer,
   type Segment,
   type SseEvent,
   type StreamInspectorState,
   streamInspector,
+  type TokenVault,
   type WireFormat,
 } from '@parapet/core';
-import { runDetectors } from '../pipeline/inspect.ts';
+import { type InspectionResult, runDetectors } from '../pipeline/inspect.ts';
 import type { GatewayContext, ResolvedRoute } from './context.ts';
 import type { EventDraft } from './event-draft.ts';
 
@@ -34,8 +37,11 @@ export type StreamSource =
     }
   | { kind: 'neutral'; events: Iterable<ChatStreamEvent> };
 
-/** What is queued in the inspector: an upstream event to forward, or a neutral event to encode. */
-type Payload = { sse: SseEvent } | { neutral: ChatStreamEvent };
+/**
+ * What is queued in the inspector: an upstream event to forward, or a neutral event to encode (with the
+ * channel offset of its text, for output redaction).
+ */
+type Payload = { sse: SseEvent } | { neutral: ChatStreamEvent; channel?: string; start?: number };
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -53,6 +59,8 @@ export interface StreamArgs {
   principal: Principal;
   resolved: ResolvedRoute;
   abort: AbortController;
+  /** Placeholders of the request's reversible redaction, restored as the answer streams. */
+  vault?: TokenVault;
 }
 
 /**
@@ -65,7 +73,12 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
   const { res, draft } = a;
   const detecting = ctx.detectors.length > 0;
   let inspector: StreamInspectorState<Payload> = createStreamInspector<Payload>({
-    holdBackChars: detecting ? ctx.settings.holdBackChars : 0,
+    // Output redaction needs the text of a finding held back until it is seen whole.
+    holdBackChars: !detecting
+      ? 0
+      : ctx.policy?.redactsOutput() === true
+        ? Math.max(ctx.settings.holdBackChars, ctx.enforcement.outputHoldBackChars)
+        : ctx.settings.holdBackChars,
     windowChars: ctx.settings.windowChars,
   });
   const encoder = a.clientFormat.createStreamEncoder();
@@ -77,6 +90,66 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
   let ended = false;
   let finished = false;
   let stopped = false;
+  const restoring = a.vault !== undefined && a.vault.size > 0;
+  const masking = ctx.policy?.redactsOutput() === true;
+  const restorers = new Map<string, Restorer>();
+  const lengths = new Map<string, number>();
+
+  /** Output redaction of released text: spans of redacted findings in [start, start + text.length). */
+  const maskReleased = (channel: string, start: number, text: string): string => {
+    const redactions = draft.outputDecision?.redactions;
+    if (redactions === undefined || redactions.length === 0) return text;
+    const index = channelOf(channels, channel).index;
+    const end = start + text.length;
+    const spans: { s: number; e: number; type: string }[] = [];
+    for (const r of redactions) {
+      for (const i of r.findings) {
+        const f = findings[i];
+        if (f === undefined || f.segment !== index || f.span === null) continue;
+        if (f.span.end <= start || f.span.start >= end) continue;
+        spans.push({ s: f.span.start, e: f.span.end, type: f.type });
+      }
+    }
+    if (spans.length === 0) return text;
+    spans.sort((x, y) => x.s - y.s);
+    let out = '';
+    let pos = start;
+    for (const sp of spans) {
+      if (sp.e <= pos) continue;
+      if (sp.s > pos) out += text.slice(pos - start, sp.s - start);
+      // The label goes where the span begins; the rest of a span that began earlier is dropped.
+      if (sp.s >= pos) out += `[${sp.type}]`;
+      pos = Math.min(sp.e, end);
+    }
+    return out + text.slice(pos - start);
+  };
+
+  /** Masks and restores the text of a released neutral event; null when nothing is left to send. */
+  const rewrite = (p: { neutral: ChatStreamEvent; channel?: string; start?: number }): ChatStreamEvent[] => {
+    const ev = p.neutral;
+    if ((ev.type === 'finish' || ev.type === 'end') && restoring) {
+      const tails: ChatStreamEvent[] = [];
+      for (const [channel, r] of restorers) {
+        const tail = r.flush();
+        if (tail.length > 0) tails.push(textEvent(channel, tail));
+      }
+      restorers.clear();
+      return [...tails, ev];
+    }
+    if ((ev.type !== 'text' && ev.type !== 'tool_call_delta') || p.channel === undefined) return [ev];
+    let text = ev.type === 'text' ? ev.text : ev.arguments;
+    if (masking) text = maskReleased(p.channel, p.start ?? 0, text);
+    if (restoring) {
+      let r = restorers.get(p.channel);
+      if (r === undefined) {
+        r = createRestorer(a.vault!);
+        restorers.set(p.channel, r);
+      }
+      text = r.push(text);
+    }
+    if (text.length === 0) return [];
+    return [ev.type === 'text' ? { ...ev, text } : { ...ev, arguments: text }];
+  };
 
   const writeOut = async (text: string): Promise<void> => {
     if (!res.headersSent) res.writeHead(200, SSE_HEADERS);
@@ -90,9 +163,12 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
         out += encodeSseEvent(p.sse);
         sent++;
       } else {
-        for (const ev of encoder(p.neutral)) {
-          out += encodeSseEvent(ev);
-          sent++;
+        const events = restoring || masking ? rewrite(p) : [p.neutral];
+        for (const n of events) {
+          for (const ev of encoder(n)) {
+            out += encodeSseEvent(ev);
+            sent++;
+          }
         }
       }
     }
@@ -118,19 +194,26 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
       findingKeys.add(key);
       findings.push({ ...f, segment: channel.index, span });
     }
-    const decision = ctx.decider({
-      direction: 'output',
-      principal: a.principal,
-      model: a.chat.model,
-      provider: a.resolved.chain[0]!.upstream.name,
-      stream: true,
-      findings,
-      failures: result.failures,
-      now: new Date(ctx.clock.wallMs()),
-    });
+    const decision = decideOutput(result.failures);
     draft.outputDecision = decision;
     return decision.action === 'block' ? decision : null;
   };
+
+  const decideOutput = (failures: InspectionResult['failures']): Decision =>
+    ctx.decider({
+      direction: 'output',
+      principal: a.principal,
+      model: a.resolved.chain[0]!.name,
+      requestedModel: a.chat.model,
+      provider: a.resolved.chain[0]!.upstream.name,
+      modelTags: a.resolved.tags,
+      stream: true,
+      hasTools: (a.chat.tools?.length ?? 0) > 0,
+      segmentSources: [...channels.values()].sort((x, y) => x.index - y.index).map((c) => c.source),
+      findings,
+      failures,
+      now: new Date(ctx.clock.wallMs()),
+    });
 
   const accept = async (payload: Payload | null, events: readonly ChatStreamEvent[]): Promise<boolean> => {
     let text = '';
@@ -167,6 +250,12 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
     if (text.length > 0) {
       const c = channelOf(channels, channel);
       if (c.text.length < contentLimit) c.text += text;
+      if (payload !== null && 'neutral' in payload) {
+        const start = lengths.get(channel) ?? 0;
+        payload.channel = channel;
+        payload.start = start;
+        lengths.set(channel, start + text.length);
+      }
     } else if (detecting && payload !== null && 'sse' in payload) {
       // Fail-safe for pass-through: an event the decoder reads no text from may still carry text (a
       // newer event type, a `.done` summary, extended thinking). Inspect it on its own channel rather
@@ -271,18 +360,7 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
   if (tail.length > 0) await emit(tail);
   if (!res.headersSent) res.writeHead(200, SSE_HEADERS);
   res.end();
-  if (draft.outputDecision === null) {
-    draft.outputDecision = ctx.decider({
-      direction: 'output',
-      principal: a.principal,
-      model: a.chat.model,
-      provider: a.resolved.chain[0]!.upstream.name,
-      stream: true,
-      findings,
-      failures: [],
-      now: new Date(ctx.clock.wallMs()),
-    });
-  }
+  if (draft.outputDecision === null) draft.outputDecision = decideOutput([]);
   recordOutput(draft, channels, findings);
 }
 
@@ -340,6 +418,13 @@ function channelOf(
 
 function channelSource(channel: string): Segment['source'] {
   return channel === 'text' || channel === AUX_CHANNEL ? 'completion' : 'tool_call';
+}
+
+/** A text event for a channel: the answer, or a tool call's arguments (`tool:N`). */
+function textEvent(channel: string, text: string): ChatStreamEvent {
+  if (channel.startsWith('tool:'))
+    return { type: 'tool_call_delta', index: Number(channel.slice(5)), arguments: text };
+  return { type: 'text', text };
 }
 
 /** Channel for text found in events the format's decoder does not model. */

@@ -45,6 +45,7 @@ export function sendError(
   }
   sendJson(res, err.status, errorBody(shape, err.code, err.message), {
     'x-parapet-error-code': err.code,
+    ...err.headers,
     ...headers,
   });
 }

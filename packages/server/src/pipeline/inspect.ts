@@ -50,13 +50,25 @@ async function runOne(
     if (raced === TIMEOUT) {
       controller.abort();
       return {
-        failure: { detector: detector.id, reason: 'timeout', message: `no answer within ${budgetMs} ms` },
+        failure: {
+          detector: detector.id,
+          family: detector.family,
+          reason: 'timeout',
+          message: `no answer within ${budgetMs} ms`,
+        },
       };
     }
     return { findings: raced };
   } catch (err) {
     const message = err instanceof Error ? err.message : 'detector failed';
-    return { failure: { detector: detector.id, reason: 'error', message: message.slice(0, 200) } };
+    return {
+      failure: {
+        detector: detector.id,
+        family: detector.family,
+        reason: 'error',
+        message: message.slice(0, 200),
+      },
+    };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }

@@ -12,6 +12,10 @@
  *   so `getEvent` returns exactly what was inserted.
  * - JSON columns hold `JSON.stringify` of the Event field (TEXT in SQLite, `jsonb` in PostgreSQL).
  * - `virtual_keys` times are ISO-8601 text, returned verbatim.
+ * - Control-plane tables (version 2: policy versions and activations, settings, approvals, vault entries,
+ *   acknowledgements) keep times as canonical ISO-8601 text (`Date#toISOString()`) in both dialects, so
+ *   `<`/`>` on the text compares instants and the two stores behave identically (PostgreSQL time columns
+ *   are `COLLATE "C"`, byte order, whatever the database's collation).
  */
 export interface Migration {
   /** 1, 2, 3, … without gaps. */
@@ -107,6 +111,144 @@ CREATE TABLE virtual_keys (
   expires_at text,
   revoked_at text
 );
+`,
+  },
+  {
+    version: 2,
+    name: 'policy versions, settings, approvals, redaction vault, acknowledgements',
+    sqlite: `
+CREATE TABLE policy_versions (
+  version INTEGER PRIMARY KEY,
+  document TEXT NOT NULL,
+  author TEXT NOT NULL,
+  comment TEXT,
+  created_at TEXT NOT NULL,
+  activated_at TEXT
+);
+CREATE TABLE policy_activations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  version INTEGER NOT NULL REFERENCES policy_versions (version),
+  activated_by TEXT NOT NULL,
+  activated_at TEXT NOT NULL
+);
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  revision INTEGER NOT NULL
+);
+CREATE TABLE approvals (
+  id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired')),
+  key_id TEXT,
+  user_name TEXT,
+  groups TEXT NOT NULL,
+  app TEXT,
+  model TEXT,
+  summary TEXT NOT NULL,
+  findings TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  decided_by TEXT,
+  decided_at TEXT,
+  reason TEXT
+);
+CREATE INDEX approvals_status_created_idx ON approvals (status, created_at);
+CREATE TABLE vault_entries (
+  scope TEXT NOT NULL,
+  value_hash TEXT NOT NULL,
+  placeholder TEXT NOT NULL,
+  ciphertext TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  PRIMARY KEY (scope, value_hash),
+  UNIQUE (scope, placeholder)
+);
+CREATE INDEX vault_entries_expires_idx ON vault_entries (expires_at);
+CREATE TABLE acknowledgements (
+  token_hash TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  key_id TEXT,
+  user_name TEXT,
+  request_hash TEXT,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT,
+  used_event_id TEXT,
+  justification TEXT
+);
+CREATE INDEX acknowledgements_expires_idx ON acknowledgements (expires_at);
+`,
+    postgres: `
+CREATE TABLE policy_versions (
+  version integer PRIMARY KEY,
+  document text NOT NULL,
+  author text NOT NULL,
+  comment text,
+  created_at text COLLATE "C" NOT NULL,
+  activated_at text COLLATE "C"
+);
+CREATE TABLE policy_activations (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  version integer NOT NULL REFERENCES policy_versions (version),
+  activated_by text NOT NULL,
+  activated_at text COLLATE "C" NOT NULL
+);
+CREATE TABLE settings (
+  key text PRIMARY KEY,
+  value jsonb NOT NULL,
+  updated_by text NOT NULL,
+  updated_at text COLLATE "C" NOT NULL,
+  revision integer NOT NULL
+);
+CREATE TABLE approvals (
+  id text PRIMARY KEY,
+  event_id text NOT NULL,
+  rule_id text NOT NULL,
+  status text NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired')),
+  key_id text,
+  user_name text,
+  groups jsonb NOT NULL,
+  app text,
+  model text,
+  summary text NOT NULL,
+  findings jsonb NOT NULL,
+  created_at text COLLATE "C" NOT NULL,
+  expires_at text COLLATE "C" NOT NULL,
+  decided_by text,
+  decided_at text COLLATE "C",
+  reason text
+);
+CREATE INDEX approvals_status_created_idx ON approvals (status, created_at);
+CREATE TABLE vault_entries (
+  scope text NOT NULL,
+  value_hash text NOT NULL,
+  placeholder text NOT NULL,
+  ciphertext text NOT NULL,
+  created_at text COLLATE "C" NOT NULL,
+  expires_at text COLLATE "C" NOT NULL,
+  PRIMARY KEY (scope, value_hash),
+  UNIQUE (scope, placeholder)
+);
+CREATE INDEX vault_entries_expires_idx ON vault_entries (expires_at);
+CREATE TABLE acknowledgements (
+  token_hash text PRIMARY KEY,
+  event_id text NOT NULL,
+  rule_id text NOT NULL,
+  key_id text,
+  user_name text,
+  request_hash text,
+  created_at text COLLATE "C" NOT NULL,
+  expires_at text COLLATE "C" NOT NULL,
+  used_at text COLLATE "C",
+  used_event_id text,
+  justification text
+);
+CREATE INDEX acknowledgements_expires_idx ON acknowledgements (expires_at);
 `,
   },
 ]);

@@ -3,18 +3,46 @@ import pg from 'pg';
 import { pendingMigrations } from './migrations.ts';
 import type { EventQuery, KeyRecord, Store } from './ports.ts';
 import {
+  ACKNOWLEDGEMENT_COLUMNS,
+  type AcknowledgementRow,
+  APPROVAL_COLUMNS,
+  type ApprovalRow,
+  controlTime,
   EVENT_COLUMNS,
   type EventColumn,
   type EventRow,
+  fromAcknowledgementRow,
+  fromApprovalRow,
   fromEventRow,
   fromKeyRow,
+  fromPolicyActivationRow,
+  fromPolicyVersionRow,
+  fromSettingRow,
+  fromVaultRow,
+  isPolicyVersionNumber,
   KeyConflictError,
   type KeyRow,
+  normalizeAcknowledgementUse,
+  normalizeApprovalStatus,
+  normalizeDecision,
+  normalizeLimit,
   normalizeQuery,
+  type PolicyActivationRow,
+  type PolicyVersionRow,
+  RecordConflictError,
+  requiredText,
+  type SettingRow,
   type StoredEventRow,
   storableText,
+  toAcknowledgementRow,
+  toApprovalRow,
   toEventRow,
   toKeyRow,
+  toPolicyVersionRow,
+  toSettingRow,
+  toVaultRow,
+  type VaultRow,
+  vaultResult,
 } from './store-rows.ts';
 
 export interface PostgresStoreOptions {
@@ -89,6 +117,30 @@ const KEY_SELECT =
 const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) SELECT * FROM unnest(${EVENT_COLUMNS.map(
   (c, i) => `$${i + 1}::${EVENT_COLUMN_TYPES[c]}[]`,
 ).join(', ')}) ON CONFLICT (id) DO NOTHING`;
+
+const POLICY_VERSION_SELECT = 'version, document, author, comment, created_at, activated_at';
+
+/** SELECT list of `approvals` (JSON as text). */
+const APPROVAL_SELECT = APPROVAL_COLUMNS.map((c) =>
+  c === 'groups' || c === 'findings' ? `${c}::text AS ${c}` : c,
+).join(', ');
+
+const APPROVAL_INSERT = `INSERT INTO approvals (${APPROVAL_COLUMNS.join(', ')}) VALUES (${APPROVAL_COLUMNS.map(
+  (c, i) => `$${i + 1}${c === 'groups' || c === 'findings' ? '::jsonb' : ''}`,
+).join(', ')}) RETURNING ${APPROVAL_SELECT}`;
+
+const ACK_SELECT = ACKNOWLEDGEMENT_COLUMNS.join(', ');
+
+const ACK_INSERT = `INSERT INTO acknowledgements (${ACK_SELECT}) VALUES (${ACKNOWLEDGEMENT_COLUMNS.map((_c, i) => `$${i + 1}`).join(', ')}) RETURNING ${ACK_SELECT}`;
+
+const VAULT_SELECT = 'scope, value_hash, placeholder, ciphertext, created_at, expires_at';
+
+/** The input rows of putVaultEntries as a relation: `unnest` of six text arrays. */
+const VAULT_INPUT =
+  'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u (scope, value_hash, placeholder, ciphertext, created_at, expires_at)';
+
+/** Ties on the time columns are broken by id in byte order, as SQLite does, whatever the collation. */
+const BYTE_ORDER = 'COLLATE "C"';
 
 /**
  * Splits a `postgres://` URL: removes and validates `?schema=`. Throws on a URL that cannot be read or a
@@ -235,6 +287,41 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }
   }
 
+  /**
+   * Runs `work` in one transaction on one pooled connection. Never retried: the commit may have landed
+   * before the connection died. A connection that failed is discarded rather than returned to the pool.
+   */
+  async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (closed) throw new Error('the PostgreSQL store is closed');
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const onClientError = (error: Error) => {
+      broken = error;
+      onError(error);
+    };
+    client.on('error', onClientError);
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      if (isConnectionLost(error)) {
+        broken ??= toError(error);
+      } else {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          broken ??= toError(rollbackError);
+        }
+      }
+      throw error;
+    } finally {
+      client.removeListener('error', onClientError);
+      client.release(broken);
+    }
+  }
+
   return {
     kind: 'postgres',
 
@@ -253,6 +340,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       if (q.since !== null) {
         params.push(q.since);
         where.push(`time >= $${params.length}::timestamptz`);
+      }
+      if (q.until !== null) {
+        params.push(q.until);
+        where.push(`time < $${params.length}::timestamptz`);
+      }
+      if (q.after !== null) {
+        params.push(q.after.time, q.after.id);
+        const t = params.length - 1;
+        where.push(`time <= $${t}::timestamptz AND (time < $${t}::timestamptz OR id < $${t + 1})`);
       }
       if (q.user !== null) {
         params.push(q.user);
@@ -322,6 +418,246 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         [storableText(at), storableText(id)],
       );
       return rows.length > 0;
+    },
+
+    async insertPolicyVersion(v) {
+      const row = toPolicyVersionRow(v);
+      return await transaction(async (client) => {
+        // Self-conflicting lock: concurrent inserts (any replica) queue here, so max + 1 is never taken
+        // twice and numbers stay gapless; readers are not blocked.
+        await client.query('LOCK TABLE policy_versions IN SHARE ROW EXCLUSIVE MODE');
+        const result = await client.query<PolicyVersionRow>(
+          `INSERT INTO policy_versions (version, document, author, comment, created_at) SELECT coalesce(max(version), 0) + 1, $1, $2, $3, $4 FROM policy_versions RETURNING ${POLICY_VERSION_SELECT}`,
+          [row.document, row.author, row.comment, row.created_at],
+        );
+        return fromPolicyVersionRow(result.rows[0]!);
+      });
+    },
+
+    async getPolicyVersion(version) {
+      if (!isPolicyVersionNumber(version)) {
+        if (closed) throw new Error('the PostgreSQL store is closed');
+        return null;
+      }
+      const rows = await query<PolicyVersionRow>(
+        `SELECT ${POLICY_VERSION_SELECT} FROM policy_versions WHERE version = $1`,
+        [version],
+      );
+      return rows[0] === undefined ? null : fromPolicyVersionRow(rows[0]);
+    },
+
+    async listPolicyVersions(options = {}) {
+      const rows = await query<PolicyVersionRow>(
+        `SELECT ${POLICY_VERSION_SELECT} FROM policy_versions ORDER BY version DESC LIMIT $1`,
+        [normalizeLimit(options.limit)],
+      );
+      return rows.map(fromPolicyVersionRow);
+    },
+
+    async activatePolicyVersion(version, by, at) {
+      const who = requiredText(by, 'the activator of a policy version');
+      const when = controlTime(at, 'activation time');
+      if (!isPolicyVersionNumber(version)) {
+        if (closed) throw new Error('the PostgreSQL store is closed');
+        return false;
+      }
+      // One statement: the version is marked and the log appended together, or neither.
+      const rows = await query<{ version: number }>(
+        'WITH v AS (UPDATE policy_versions SET activated_at = $3 WHERE version = $1 RETURNING version) INSERT INTO policy_activations (version, activated_by, activated_at) SELECT version, $2, $3 FROM v RETURNING version',
+        [version, who, when],
+        false,
+      );
+      return rows.length > 0;
+    },
+
+    async getActivePolicyVersion() {
+      const rows = await query<PolicyVersionRow>(
+        `SELECT ${POLICY_VERSION_SELECT.split(', ')
+          .map((c) => `v.${c}`)
+          .join(
+            ', ',
+          )} FROM policy_activations a JOIN policy_versions v ON v.version = a.version ORDER BY a.id DESC LIMIT 1`,
+      );
+      return rows[0] === undefined ? null : fromPolicyVersionRow(rows[0]);
+    },
+
+    async listPolicyActivations(options = {}) {
+      const rows = await query<PolicyActivationRow>(
+        'SELECT version, activated_by, activated_at FROM policy_activations ORDER BY id DESC LIMIT $1',
+        [normalizeLimit(options.limit)],
+      );
+      return rows.map(fromPolicyActivationRow);
+    },
+
+    async getSetting(key) {
+      const rows = await query<SettingRow>(
+        'SELECT key, value::text AS value, updated_by, updated_at, revision FROM settings WHERE key = $1',
+        [storableText(key)],
+      );
+      return rows[0] === undefined ? null : fromSettingRow(rows[0]);
+    },
+
+    async putSetting(key, value, by, at) {
+      const row = toSettingRow(key, value, by, at);
+      const rows = await query<SettingRow>(
+        'INSERT INTO settings (key, value, updated_by, updated_at, revision) VALUES ($1, $2::jsonb, $3, $4, 1) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at, revision = settings.revision + 1 RETURNING key, value::text AS value, updated_by, updated_at, revision',
+        [row.key, row.value, row.updated_by, row.updated_at],
+        false,
+      );
+      return fromSettingRow(rows[0]!);
+    },
+
+    async createApproval(a) {
+      const row = toApprovalRow(a);
+      try {
+        const rows = await query<ApprovalRow>(
+          APPROVAL_INSERT,
+          APPROVAL_COLUMNS.map((c) => row[c]),
+          false,
+        );
+        return fromApprovalRow(rows[0]!);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === '23505') {
+          throw new RecordConflictError('approval', row.id, { cause: error });
+        }
+        throw error;
+      }
+    },
+
+    async getApproval(id) {
+      const rows = await query<ApprovalRow>(`SELECT ${APPROVAL_SELECT} FROM approvals WHERE id = $1`, [
+        storableText(id),
+      ]);
+      return rows[0] === undefined ? null : fromApprovalRow(rows[0]);
+    },
+
+    async listApprovals(q = {}) {
+      const status = normalizeApprovalStatus(q.status);
+      const limit = normalizeLimit(q.limit);
+      const order = `ORDER BY created_at DESC, id ${BYTE_ORDER} DESC`;
+      const rows =
+        status === null
+          ? await query<ApprovalRow>(`SELECT ${APPROVAL_SELECT} FROM approvals ${order} LIMIT $1`, [limit])
+          : await query<ApprovalRow>(
+              `SELECT ${APPROVAL_SELECT} FROM approvals WHERE status = $1 ${order} LIMIT $2`,
+              [status, limit],
+            );
+      return rows.map(fromApprovalRow);
+    },
+
+    async decideApproval(id, d) {
+      const decision = normalizeDecision(d);
+      // Compare-and-set in one UPDATE: a concurrent decision makes this one re-check `status` and miss.
+      const rows = await query<ApprovalRow>(
+        `UPDATE approvals SET status = $2, decided_by = $3, decided_at = $4, reason = $5 WHERE id = $1 AND status = 'pending' AND ($2 = 'expired' OR expires_at > $4) RETURNING ${APPROVAL_SELECT}`,
+        [storableText(id), decision.status, decision.by, decision.at, decision.reason],
+        false,
+      );
+      return rows[0] === undefined ? null : fromApprovalRow(rows[0]);
+    },
+
+    async expirePendingApprovals(now, by) {
+      const rows = await query<ApprovalRow>(
+        `WITH expired AS (UPDATE approvals SET status = 'expired', decided_by = $2, decided_at = $1, reason = NULL WHERE status = 'pending' AND expires_at <= $1 RETURNING ${APPROVAL_SELECT}) SELECT * FROM expired ORDER BY created_at, id ${BYTE_ORDER}`,
+        [controlTime(now, 'expiry time'), requiredText(by, 'the expirer of approvals')],
+        false,
+      );
+      return rows.map(fromApprovalRow);
+    },
+
+    async putVaultEntries(entries) {
+      if (entries.length === 0) {
+        if (closed) throw new Error('the PostgreSQL store is closed');
+        return [];
+      }
+      const rows = entries.map(toVaultRow);
+      const columns = (
+        ['scope', 'value_hash', 'placeholder', 'ciphertext', 'created_at', 'expires_at'] as const
+      ).map((c) => rows.map((row) => row[c]));
+      return await transaction(async (client) => {
+        // Expired entries in the way (same value or same placeholder) no longer count.
+        await client.query(
+          `DELETE FROM vault_entries v USING ${VAULT_INPUT} WHERE v.scope = u.scope AND (v.value_hash = u.value_hash OR v.placeholder = u.placeholder) AND v.expires_at <= u.created_at`,
+          columns,
+        );
+        // No conflict target: a taken value *or* a taken placeholder skips the row, concurrent writers
+        // included (the second waits for the first to commit, then skips).
+        await client.query(
+          `INSERT INTO vault_entries (${VAULT_SELECT}) SELECT * FROM ${VAULT_INPUT} ON CONFLICT DO NOTHING`,
+          columns,
+        );
+        // A value seen again keeps its placeholder but lives as long as its latest use.
+        await client.query(
+          `UPDATE vault_entries v SET expires_at = u.expires_at FROM (SELECT scope, value_hash, max(expires_at) AS expires_at FROM ${VAULT_INPUT} GROUP BY scope, value_hash) u WHERE v.scope = u.scope AND v.value_hash = u.value_hash AND v.expires_at < u.expires_at`,
+          columns,
+        );
+        const stored = await client.query<VaultRow>(
+          `SELECT ${VAULT_SELECT} FROM vault_entries v WHERE (v.scope, v.value_hash) IN (SELECT scope, value_hash FROM ${VAULT_INPUT})`,
+          columns,
+        );
+        return vaultResult(rows, stored.rows);
+      });
+    },
+
+    async getVaultEntries(scope, now) {
+      const rows = await query<VaultRow>(
+        `SELECT ${VAULT_SELECT} FROM vault_entries WHERE scope = $1 AND expires_at > $2 ORDER BY created_at, placeholder ${BYTE_ORDER}`,
+        [storableText(scope), controlTime(now, 'vault time')],
+      );
+      return rows.map(fromVaultRow);
+    },
+
+    async purgeExpiredVault(now) {
+      const rows = await query<{ n: string }>(
+        'WITH gone AS (DELETE FROM vault_entries WHERE expires_at <= $1 RETURNING 1) SELECT count(*)::text AS n FROM gone',
+        [controlTime(now, 'vault purge time')],
+        false,
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
+
+    async createAcknowledgement(a) {
+      const row = toAcknowledgementRow(a);
+      try {
+        const rows = await query<AcknowledgementRow>(
+          ACK_INSERT,
+          ACKNOWLEDGEMENT_COLUMNS.map((c) => row[c]),
+          false,
+        );
+        return fromAcknowledgementRow(rows[0]!);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === '23505') {
+          throw new RecordConflictError('acknowledgement', row.token_hash, { cause: error });
+        }
+        throw error;
+      }
+    },
+
+    async getAcknowledgement(tokenHash) {
+      const rows = await query<AcknowledgementRow>(
+        `SELECT ${ACK_SELECT} FROM acknowledgements WHERE token_hash = $1`,
+        [storableText(tokenHash)],
+      );
+      return rows[0] === undefined ? null : fromAcknowledgementRow(rows[0]);
+    },
+
+    async useAcknowledgement(tokenHash, u) {
+      const use = normalizeAcknowledgementUse(u);
+      const rows = await query<AcknowledgementRow>(
+        `UPDATE acknowledgements SET used_at = $2, used_event_id = $3, justification = $4 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING ${ACK_SELECT}`,
+        [storableText(tokenHash), use.at, use.eventId, use.justification],
+        false,
+      );
+      return rows[0] === undefined ? null : fromAcknowledgementRow(rows[0]);
+    },
+
+    async purgeExpiredAcknowledgements(now) {
+      const rows = await query<{ n: string }>(
+        'WITH gone AS (DELETE FROM acknowledgements WHERE expires_at <= $1 RETURNING 1) SELECT count(*)::text AS n FROM gone',
+        [controlTime(now, 'acknowledgement purge time')],
+        false,
+      );
+      return Number(rows[0]?.n ?? 0);
     },
 
     async ping() {

@@ -8,7 +8,8 @@ import {
   parsePostgresUrl,
   type Store,
 } from '../../src/store/index.ts';
-import { runStoreContract } from './store-contract.ts';
+import { runControlContract } from './control-contract.ts';
+import { runStoreContract, type StoreUnderTest } from './store-contract.ts';
 import {
   adminQuery,
   createTestSchema,
@@ -20,27 +21,27 @@ import {
   waitFor,
 } from './store-fixtures.ts';
 
-runStoreContract(
-  'postgres',
-  async () => {
-    const schema = await createTestSchema();
-    const url = POSTGRES_URL as string;
-    const opened: Store[] = [await createPostgresStore({ url, schema: schema.name })];
-    return {
-      store: opened[0]!,
-      reopen: async () => {
-        const store = await createPostgresStore({ url, schema: schema.name });
-        opened.push(store);
-        return store;
-      },
-      cleanup: async () => {
-        for (const store of opened) await store.close();
-        await schema.drop();
-      },
-    };
-  },
-  { skip: POSTGRES_SKIP },
-);
+/** A fresh PostgreSQL store in its own schema of the shared test database, dropped on cleanup. */
+async function postgresUnderTest(): Promise<StoreUnderTest> {
+  const schema = await createTestSchema();
+  const url = POSTGRES_URL as string;
+  const opened: Store[] = [await createPostgresStore({ url, schema: schema.name })];
+  return {
+    store: opened[0]!,
+    reopen: async () => {
+      const store = await createPostgresStore({ url, schema: schema.name });
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await schema.drop();
+    },
+  };
+}
+
+runStoreContract('postgres', postgresUnderTest, { skip: POSTGRES_SKIP });
+runControlContract('postgres', postgresUnderTest, { skip: POSTGRES_SKIP });
 
 /** A loopback port with nothing listening on it. */
 async function closedPort(): Promise<number> {

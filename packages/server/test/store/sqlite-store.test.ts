@@ -10,10 +10,12 @@ import {
   openStore,
   SQLITE_FILE_NAME,
 } from '../../src/store/index.ts';
-import { runStoreContract } from './store-contract.ts';
+import { runControlContract } from './control-contract.ts';
+import { runStoreContract, type StoreUnderTest } from './store-contract.ts';
 import { makeEvent, tempDir } from './store-fixtures.ts';
 
-runStoreContract('sqlite', async () => {
+/** A fresh SQLite store in its own temporary directory. */
+async function sqliteUnderTest(): Promise<StoreUnderTest> {
   const tmp = tempDir();
   const opened = [createSqliteStore({ dataDir: tmp.dir })];
   return {
@@ -28,7 +30,10 @@ runStoreContract('sqlite', async () => {
       tmp.remove();
     },
   };
-});
+}
+
+runStoreContract('sqlite', sqliteUnderTest);
+runControlContract('sqlite', sqliteUnderTest);
 
 function runChild(dataDir: string): Promise<number | null> {
   const child = spawn(

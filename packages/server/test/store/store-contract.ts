@@ -179,6 +179,26 @@ export function runStoreContract(
         ]);
       });
 
+      test('until is exclusive; keyset paging with after visits every event once, ties included', async () => {
+        assert.deepEqual(ids(await store.queryEvents({ until: at(3) })), ['q-b', 'q-a']);
+        assert.deepEqual(ids(await store.queryEvents({ since: at(2), until: at(5) })), [
+          'q-e',
+          'q-d',
+          'q-c',
+          'q-b',
+        ]);
+        const seen: string[] = [];
+        let after: { time: string; id: string } | undefined;
+        for (;;) {
+          const page = await store.queryEvents({ limit: 2, ...(after === undefined ? {} : { after }) });
+          seen.push(...ids(page));
+          if (page.length < 2) break;
+          after = { time: page[1]!.time, id: page[1]!.id };
+        }
+        assert.deepEqual(seen, ['q-f', 'q-e', 'q-d', 'q-c', 'q-b', 'q-a']);
+        await assert.rejects(store.queryEvents({ until: 'never' }), RangeError);
+      });
+
       test('user and keyId filter, alone and together', async () => {
         assert.deepEqual(ids(await store.queryEvents({ user: 'alice' })), ['q-f', 'q-c', 'q-a']);
         assert.deepEqual(ids(await store.queryEvents({ keyId: 'k2' })), ['q-d', 'q-b']);
