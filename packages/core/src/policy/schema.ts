@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEGMENT_SOURCES } from '../model/segment.ts';
 
 /**
  * The policy language: the `policy:` section of parapet.yaml, or a policy document stored through the admin
@@ -29,18 +30,7 @@ export const DetectionCondition = z
       .optional()
       .describe('How many matching findings are needed (default 1).'),
     sources: z
-      .array(
-        z.enum([
-          'system',
-          'user',
-          'assistant',
-          'tool_call',
-          'tool_result',
-          'retrieved_document',
-          'completion',
-          'embedding_input',
-        ]),
-      )
+      .array(z.enum(SEGMENT_SOURCES))
       .optional()
       .describe('Only findings in segments from these sources (e.g. tool_result for indirect injection).'),
   })

@@ -14,6 +14,7 @@ import {
   type Finding,
   type PolicyCatalogue,
   RULE_ACTIONS,
+  SEGMENT_SOURCES,
   type Segment,
   type SegmentSource,
 } from '@parapet/core';
@@ -27,16 +28,7 @@ import { yamlPosition } from './yaml-positions.ts';
 export const DEFAULT_CASE_TIME = '2025-01-06T12:00:00.000Z';
 
 const text = z.string().min(1);
-const SOURCES = [
-  'system',
-  'user',
-  'assistant',
-  'tool_call',
-  'tool_result',
-  'retrieved_document',
-  'completion',
-  'embedding_input',
-] as const;
+const SOURCES = SEGMENT_SOURCES;
 
 const CaseFinding = z.strictObject({
   family: text,

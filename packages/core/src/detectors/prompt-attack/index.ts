@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import type { Finding } from '../../model/finding.ts';
-import type { SegmentSource } from '../../model/segment.ts';
+import { SEGMENT_SOURCES, type SegmentSource } from '../../model/segment.ts';
 import type { Detector } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
 import type { DetectorDefinition } from '../registry.ts';
@@ -33,16 +33,7 @@ export const INDIRECT_SOURCES: readonly SegmentSource[] = Object.freeze([
   'retrieved_document',
 ]);
 
-const SOURCES = [
-  'system',
-  'user',
-  'assistant',
-  'tool_call',
-  'tool_result',
-  'retrieved_document',
-  'completion',
-  'embedding_input',
-] as const satisfies readonly SegmentSource[];
+const SOURCES = SEGMENT_SOURCES;
 
 /** Settings of the prompt-attack detector. */
 export const PromptAttackSettings = z.object({
