@@ -127,6 +127,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       approvalPollMs: config.enforcement.approval_poll_ms,
       keepAliveMs: config.enforcement.keep_alive_ms,
       outputHoldBackChars: config.enforcement.output_hold_back_chars,
+      outputHoldBackMode: config.enforcement.output_hold_back_mode,
     },
     metrics,
     logger,

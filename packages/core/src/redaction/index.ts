@@ -24,3 +24,4 @@ export {
 export { createRestorer, type Restorer, restoreText } from './restore.ts';
 export type { TypedSpan } from './spans.ts';
 export { emptyVault, TokenVault, TokenVaultEntry, vaultFrom } from './token-vault.ts';
+export { valueTail } from './value-tail.ts';

@@ -43,6 +43,12 @@ export interface StreamInspectorOptions {
   holdBackChars: number;
   /** Characters of earlier text given before the new text in each window. */
   windowChars: number;
+  /**
+   * Adaptive hold-back: given a channel's most recent text (up to `windowChars` characters), how many of
+   * its last characters must stay held. The hold-back used is the smaller of this and `holdBackChars`.
+   * Without it every channel holds `holdBackChars`.
+   */
+  holdBackFor?: (recent: string) => number;
 }
 
 /** One piece of a streamed response, as the gateway hands it to the inspector. */
@@ -74,6 +80,8 @@ export interface ChannelState {
   readonly context: string;
   /** Channel length when it was last closed (every item ending at or before it is releasable), or -1. */
   readonly closedAt: number;
+  /** Characters that must follow an item's end before it is released (see `holdBackFor`). */
+  readonly holdBack: number;
 }
 
 /** A held item: its payload and, when it carried text, where that text ended in its channel. */
@@ -119,7 +127,11 @@ export function createStreamInspector<P>(options: StreamInspectorOptions): Strea
   checkCount('holdBackChars', options.holdBackChars);
   checkCount('windowChars', options.windowChars);
   return {
-    options: Object.freeze({ holdBackChars: options.holdBackChars, windowChars: options.windowChars }),
+    options: Object.freeze({
+      holdBackChars: options.holdBackChars,
+      windowChars: options.windowChars,
+      ...(options.holdBackFor === undefined ? {} : { holdBackFor: options.holdBackFor }),
+    }),
     channels: new Map(),
     items: [],
     start: 0,
@@ -152,20 +164,20 @@ export function push<P>(
   const windows: InspectionWindow[] = [];
   let end = -1;
   if (text.length > 0) {
-    const before = channels.get(channel) ?? { length: 0, context: '', closedAt: -1 };
+    const before = channels.get(channel) ?? { length: 0, context: '', closedAt: -1, holdBack: 0 };
     const windowText = before.context + text;
     const length = before.length + text.length;
     end = length;
     windows.push({ channel, text: windowText, offset: before.length - before.context.length, final: false });
     const next = new Map(channels);
-    next.set(channel, {
-      length,
-      context: lastChars(
-        text.length >= state.options.windowChars ? text : windowText,
-        state.options.windowChars,
-      ),
-      closedAt: before.closedAt,
-    });
+    const context = lastChars(
+      text.length >= state.options.windowChars ? text : windowText,
+      state.options.windowChars,
+    );
+    const { holdBackChars, holdBackFor } = state.options;
+    const holdBack =
+      holdBackFor === undefined ? holdBackChars : Math.min(holdBackChars, Math.max(0, holdBackFor(context)));
+    next.set(channel, { length, context, closedAt: before.closedAt, holdBack });
     channels = next;
   }
   const held: HeldItem<P> = { payload: item.payload, channel, end };
@@ -185,7 +197,7 @@ function releasable<P>(state: StreamInspectorState<P>, item: HeldItem<P>): boole
   if (item.end < 0 || state.finished) return true;
   const ch = state.channels.get(item.channel);
   if (ch === undefined) return true;
-  return item.end <= ch.closedAt || ch.length - item.end >= state.options.holdBackChars;
+  return item.end <= ch.closedAt || ch.length - item.end >= ch.holdBack;
 }
 
 /** Returns, in arrival order, the payloads that may go to the client now, and the state without them. */

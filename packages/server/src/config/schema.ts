@@ -221,6 +221,12 @@ export const ConfigSchema = z
           .describe(
             'Characters of streamed output held back while a rule may redact output, so a value is masked whole (48 covers card numbers and IBANs).',
           ),
+        output_hold_back_mode: z
+          .enum(['adaptive', 'fixed'])
+          .default('adaptive')
+          .describe(
+            '`adaptive`: hold back only the current word and any digit groups before it (cards, IBANs, phone numbers, e-mail addresses), so the first token is not delayed; `fixed`: always `output_hold_back_chars` (also covers multi-word names).',
+          ),
         policy_refresh_ms: positiveInt
           .default(1000)
           .describe(

@@ -58,6 +58,8 @@ export interface GatewayContext {
     keepAliveMs: number;
     /** Hold-back of streamed output while a rule may redact output. */
     outputHoldBackChars: number;
+    /** `adaptive`: hold back only what may still grow into a value; `fixed`: always the whole bound. */
+    outputHoldBackMode: 'adaptive' | 'fixed';
   };
   metrics: GatewayMetrics;
   logger: Logger;

@@ -19,6 +19,7 @@ import {
   type StreamInspectorState,
   streamInspector,
   type TokenVault,
+  valueTail,
   type WireFormat,
 } from '@parapet/core';
 import { type InspectionResult, runDetectors } from '../pipeline/inspect.ts';
@@ -72,13 +73,18 @@ export interface StreamArgs {
 export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promise<void> {
   const { res, draft } = a;
   const detecting = ctx.detectors.length > 0;
+  const outputRedaction = ctx.policy?.redactsOutput() === true;
   let inspector: StreamInspectorState<Payload> = createStreamInspector<Payload>({
-    // Output redaction needs the text of a finding held back until it is seen whole.
+    // Output redaction needs the text of a finding held back until it is seen whole: at most
+    // `outputHoldBackChars`, and in adaptive mode only the tail that may still grow into a value.
     holdBackChars: !detecting
       ? 0
-      : ctx.policy?.redactsOutput() === true
-        ? Math.max(ctx.settings.holdBackChars, ctx.enforcement.outputHoldBackChars)
+      : outputRedaction
+        ? ctx.enforcement.outputHoldBackChars
         : ctx.settings.holdBackChars,
+    ...(outputRedaction && ctx.enforcement.outputHoldBackMode === 'adaptive'
+      ? { holdBackFor: (recent: string) => Math.max(ctx.settings.holdBackChars, valueTail(recent)) }
+      : {}),
     windowChars: ctx.settings.windowChars,
   });
   const encoder = a.clientFormat.createStreamEncoder();
@@ -91,7 +97,7 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
   let finished = false;
   let stopped = false;
   const restoring = a.vault !== undefined && a.vault.size > 0;
-  const masking = ctx.policy?.redactsOutput() === true;
+  const masking = outputRedaction;
   const restorers = new Map<string, Restorer>();
   const lengths = new Map<string, number>();
 

@@ -276,6 +276,38 @@ describe('redact (reversible)', () => {
     assert.doesNotMatch(upstreamText(), /alice\.smith/);
   });
 
+  test('output redaction holds back only what may grow into a value: the first words are not delayed', async () => {
+    // The upstream sends its first chunks, then stalls: what the client has by then was not held back.
+    mock.script({ kind: 'stall', afterChunks: 4 });
+    const abort = new AbortController();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        stream: true,
+        messages: [{ role: 'user', content: 'hello world' }],
+      }),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    let body = '';
+    const deadline = Date.now() + 3000;
+    while (!body.includes('"to: "') && Date.now() < deadline) {
+      const { value, done } = await Promise.race([
+        reader.read(),
+        new Promise<{ value: undefined; done: true }>((r) =>
+          setTimeout(() => r({ value: undefined, done: true }), 3000),
+        ),
+      ]);
+      if (done) break;
+      body += new TextDecoder().decode(value);
+    }
+    abort.abort();
+    assert.match(body, /"content":"Mock "/);
+    assert.match(body, /"content":"to: "/);
+  });
+
   test('output redaction masks a card number in the answer, streamed and not', async () => {
     const plain = await openai.chat.completions.create({
       model: 'claude-internal',
