@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DetectorFailure } from './finding.ts';
+import { SEGMENT_SOURCES } from './segment.ts';
 
 export const DecisionAction = z.enum(['allow', 'monitor', 'warn', 'redact', 'block', 'route', 'hold']);
 export type DecisionAction = z.infer<typeof DecisionAction>;
@@ -74,6 +75,18 @@ export const Decision = z.object({
     .optional(),
   /** route: the model the request asked for and the one the rule sent it to. */
   routedFrom: z.string().optional(),
+  /**
+   * The interaction facts the policy read beyond the event's own fields (model-table name, detected
+   * language, tools, the source of each segment), so a stored event re-evaluates to the same decision.
+   */
+  facts: z
+    .object({
+      model: z.string(),
+      language: z.string().nullable(),
+      hasTools: z.boolean(),
+      sources: z.array(z.enum(SEGMENT_SOURCES)),
+    })
+    .optional(),
   /** Version of the policy that decided (when policies are versioned in the store). */
   policyVersion: z.number().int().nonnegative().optional(),
 });

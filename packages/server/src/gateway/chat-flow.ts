@@ -324,25 +324,30 @@ export function decide(
   resolved: ResolvedRoute,
   passed: { acknowledged?: readonly string[]; approved?: readonly string[] } = {},
 ): Decision {
-  return ctx.decider({
+  const model = resolved.chain[0]!.name;
+  const hasTools = (chat.tools?.length ?? 0) > 0;
+  const language =
+    ctx.policy?.readsLanguage() === true
+      ? detectLanguage(segments.map((s) => s.text).join('\n')).language
+      : null;
+  const sources = segments.map((s) => s.source);
+  const decision = ctx.decider({
     direction,
     principal,
-    model: resolved.chain[0]!.name,
+    model,
     requestedModel: chat.model,
     provider: resolved.chain[0]!.upstream.name,
     modelTags: resolved.tags,
     stream: chat.stream,
-    hasTools: (chat.tools?.length ?? 0) > 0,
-    language:
-      ctx.policy?.readsLanguage() === true
-        ? detectLanguage(segments.map((s) => s.text).join('\n')).language
-        : null,
-    segmentSources: segments.map((s) => s.source),
+    hasTools,
+    language,
+    segmentSources: sources,
     findings: inspected.findings,
     failures: inspected.failures,
     now: new Date(ctx.clock.wallMs()),
     ...passed,
   });
+  return { ...decision, facts: { model, language, hasTools, sources } };
 }
 
 /** Runs the detectors on one direction and asks the decider. */

@@ -205,21 +205,26 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
     return decision.action === 'block' ? decision : null;
   };
 
-  const decideOutput = (failures: InspectionResult['failures']): Decision =>
-    ctx.decider({
+  const decideOutput = (failures: InspectionResult['failures']): Decision => {
+    const model = a.resolved.chain[0]!.name;
+    const hasTools = (a.chat.tools?.length ?? 0) > 0;
+    const sources = [...channels.values()].sort((x, y) => x.index - y.index).map((c) => c.source);
+    const decision = ctx.decider({
       direction: 'output',
       principal: a.principal,
-      model: a.resolved.chain[0]!.name,
+      model,
       requestedModel: a.chat.model,
       provider: a.resolved.chain[0]!.upstream.name,
       modelTags: a.resolved.tags,
       stream: true,
-      hasTools: (a.chat.tools?.length ?? 0) > 0,
-      segmentSources: [...channels.values()].sort((x, y) => x.index - y.index).map((c) => c.source),
+      hasTools,
+      segmentSources: sources,
       findings,
       failures,
       now: new Date(ctx.clock.wallMs()),
     });
+    return { ...decision, facts: { model, language: null, hasTools, sources } };
+  };
 
   const accept = async (payload: Payload | null, events: readonly ChatStreamEvent[]): Promise<boolean> => {
     let text = '';

@@ -265,10 +265,16 @@ export function decisionInputFromEvent(
     if (step.effect === 'acknowledged') acknowledged.push(step.ruleId);
     else if (step.effect === 'approved') approved.push(step.ruleId);
   }
+  // Facts recorded with the decision win over what can be rebuilt from today's model table.
+  const facts = stored?.facts;
   const input: DecisionInput = {
     direction,
     principal,
-    model: event.modelRequested ?? '',
+    model: facts?.model ?? event.modelRequested ?? '',
+    ...(event.modelRequested === null ? {} : { requestedModel: event.modelRequested }),
+    ...(facts === undefined
+      ? {}
+      : { language: facts.language, hasTools: facts.hasTools, segmentSources: facts.sources }),
     provider: target.provider ?? event.provider ?? '',
     stream: event.stream,
     modelTags: target.tags,

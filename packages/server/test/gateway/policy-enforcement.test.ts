@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import type { Detector, Finding } from '@parapet/core';
+import { compilePolicy, type Detector, type Finding, PolicyDocument } from '@parapet/core';
 import OpenAI from 'openai';
+import { simulatePolicy } from '../../src/policy/simulate.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { type MockUpstream, startMockUpstream } from '../helpers/mock-upstream.ts';
 
@@ -598,6 +599,24 @@ describe('monitor, cross-format route, Responses API', () => {
     assert.equal(text, `Mock reply to: note ${EMAIL} again`);
     assert.equal(mock.requests.length, 2);
     assert.doesNotMatch(upstreamText(), /alice\.smith/);
+  });
+});
+
+describe('stored events re-evaluate to the same decisions', () => {
+  test('simulating the active policy on the traffic it decided changes nothing', async () => {
+    await gw.server.context.recorder.flush();
+    // The kill-switch test's events were decided by a run-time setting, not by this policy document.
+    const events = (await gw.store.queryEvents({ limit: 10_000 })).filter(
+      (e) => e.decision.input?.ruleId?.startsWith('global.') !== true,
+    );
+    const decided = events.filter((e) => e.decision.input !== null);
+    assert.ok(decided.length >= 10);
+    const report = await simulatePolicy(events, {
+      policy: compilePolicy(PolicyDocument.parse(exampleConfig(mock).policy)),
+      config: gw.config,
+    });
+    assert.ok(report.decisionsCompared >= decided.length);
+    assert.equal(report.decisionsChanged, 0, JSON.stringify(report, null, 1).slice(0, 3000));
   });
 });
 
