@@ -40,6 +40,7 @@ export function approvalRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'GET',
       path: '/approvals',
       summary: 'List approvals of held requests, newest first (pending by default)',
+      permission: 'approvals.read',
       query: ListApprovalsQuery,
       response: ApprovalList,
       async handle({ query }) {
@@ -55,6 +56,7 @@ export function approvalRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'GET',
       path: '/approvals/{id}',
       summary: 'One approval',
+      permission: 'approvals.read',
       params: ApprovalPath,
       response: Approval,
       async handle({ params }) {
@@ -68,6 +70,7 @@ export function approvalRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'POST',
       path: '/approvals/{id}/approve',
       summary: 'Approve a pending approval: the held request proceeds',
+      permission: 'approvals.decide',
       params: ApprovalPath,
       body: ApproveRequest,
       response: Approval,
@@ -80,6 +83,7 @@ export function approvalRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'POST',
       path: '/approvals/{id}/deny',
       summary: 'Deny a pending approval with a reason: the held request is refused',
+      permission: 'approvals.decide',
       params: ApprovalPath,
       body: DenyRequest,
       response: Approval,

@@ -63,6 +63,7 @@ export function globalRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'GET',
       path: '/global',
       summary: 'The kill switch and block lists in force, and where they come from',
+      permission: 'settings.read',
       response: GlobalState,
       async handle() {
         const effective = await loadEffectiveGlobal(store, config);
@@ -79,6 +80,7 @@ export function globalRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'PUT',
       path: '/global',
       summary: 'Replace the run-time global section (kill switch and block lists); names are checked',
+      permission: 'settings.write',
       body: PutGlobalRequest,
       response: GlobalChanged,
       async handle({ body, actor }) {
@@ -111,6 +113,7 @@ export function globalRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'POST',
       path: '/kill-switch',
       summary: 'Turn the kill switch on (block every request) or off, at once',
+      permission: 'settings.write',
       body: KillSwitchRequest,
       response: GlobalChanged,
       async handle({ body, actor }) {

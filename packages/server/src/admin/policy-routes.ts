@@ -72,6 +72,7 @@ export function policyRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'GET',
       path: '/policies',
       summary: 'List the stored policy versions, newest first',
+      permission: 'policies.read',
       query: ListPoliciesQuery,
       response: PolicyList,
       async handle({ query }) {
@@ -87,6 +88,7 @@ export function policyRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'POST',
       path: '/policies',
       summary: 'Validate a policy and store it as the next version; activate it when asked',
+      permission: 'policies.write',
       status: 201,
       body: StorePolicyRequest,
       response: StoredPolicy,
@@ -124,6 +126,7 @@ export function policyRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'POST',
       path: '/policies/validate',
       summary: 'Check a policy against this deployment without storing it',
+      permission: 'policies.test',
       body: ValidatePolicyRequest,
       response: PolicyValidation,
       async handle({ body }) {
@@ -136,6 +139,7 @@ export function policyRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'GET',
       path: '/policies/active',
       summary: 'The active policy version, with its document',
+      permission: 'policies.read',
       response: PolicyDetail,
       async handle() {
         const record = await store.getActivePolicyVersion();
@@ -153,6 +157,7 @@ export function policyRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'POST',
       path: '/policies/rollback',
       summary: 'Activate the version that was active before the current one',
+      permission: 'policies.write',
       response: ActivatedPolicy,
       async handle({ actor }) {
         const log = await store.listPolicyActivations({ limit: MAX_QUERY_LIMIT });
@@ -178,6 +183,7 @@ export function policyRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'POST',
       path: '/policies/simulate',
       summary: 'Replay stored events against a candidate policy and count the decisions that would change',
+      permission: 'policies.test',
       body: SimulatePolicyRequest,
       response: SimulationResult,
       async handle({ body }) {
@@ -211,6 +217,7 @@ export function policyRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'GET',
       path: '/policies/{version}',
       summary: 'One stored policy version, with its document',
+      permission: 'policies.read',
       params: VersionPath,
       response: PolicyDetail,
       async handle({ params }) {
@@ -223,6 +230,7 @@ export function policyRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'GET',
       path: '/policies/{version}/diff',
       summary: 'Unified diff from another version (default: the active one) to this version',
+      permission: 'policies.read',
       params: VersionPath,
       query: DiffQuery,
       response: PolicyDiff,
@@ -253,6 +261,7 @@ export function policyRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'POST',
       path: '/policies/{version}/activate',
       summary: 'Make a stored version the active one (it must still validate against this deployment)',
+      permission: 'policies.write',
       params: VersionPath,
       response: ActivatedPolicy,
       async handle({ params, actor }) {

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { AdminActor } from './context.ts';
+import type { Permission } from './permissions.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -23,6 +24,8 @@ export interface AdminRoute {
   path: string;
   /** One line for humans (docs, OpenAPI). */
   summary: string;
+  /** The permission a caller needs (admin/permissions.ts). */
+  permission: Permission;
   /** Status of a successful answer. */
   status: number;
   /** Schema of the path parameters (an object of strings), the query (first value of each name), the body. */
@@ -46,6 +49,7 @@ export interface RouteSpec<
   method: HttpMethod;
   path: string;
   summary: string;
+  permission: Permission;
   /** Default 200. */
   status?: number;
   params?: P;
@@ -66,6 +70,7 @@ export function defineRoute<
     method: spec.method,
     path: spec.path,
     summary: spec.summary,
+    permission: spec.permission,
     status: spec.status ?? 200,
     params: spec.params ?? null,
     query: spec.query ?? null,

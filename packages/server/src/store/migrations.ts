@@ -17,6 +17,10 @@
  *   `<`/`>` on the text compares instants and the two stores behave identically (PostgreSQL time columns
  *   are `COLLATE "C"`, byte order, whatever the database's collation).
  */
+import { ADMIN_ACCESS_MIGRATION } from './migrations/0003-admin-access.ts';
+import { ANALYTICS_MIGRATION } from './migrations/0004-analytics.ts';
+import { DISCOVERY_MIGRATION } from './migrations/0005-discovery.ts';
+
 export interface Migration {
   /** 1, 2, 3, … without gaps. */
   readonly version: number;
@@ -251,6 +255,9 @@ CREATE TABLE acknowledgements (
 CREATE INDEX acknowledgements_expires_idx ON acknowledgements (expires_at);
 `,
   },
+  ADMIN_ACCESS_MIGRATION,
+  ANALYTICS_MIGRATION,
+  DISCOVERY_MIGRATION,
 ]);
 
 /** The newest schema version this code knows. */

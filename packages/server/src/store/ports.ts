@@ -271,6 +271,22 @@ export interface AcknowledgementStore {
   purgeExpiredAcknowledgements(now: string): Promise<number>;
 }
 
+/**
+ * Direct SQL access for domain stores that live in their own modules (admin access, analytics,
+ * discovery): they get the dialect and a way to run statements, and keep their SQL next to their logic.
+ * SQLite statements run synchronously on the main connection; PostgreSQL ones on the pool, with
+ * `transaction` for several statements that must commit together.
+ */
+export type SqlAccess =
+  | { readonly dialect: 'sqlite'; readonly db: import('better-sqlite3').Database }
+  | {
+      readonly dialect: 'postgres';
+      query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+      transaction<T>(
+        work: (q: <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]>) => Promise<T>,
+      ): Promise<T>;
+    };
+
 export interface Store
   extends EventStore,
     KeyStore,
@@ -280,6 +296,8 @@ export interface Store
     VaultStore,
     AcknowledgementStore {
   readonly kind: 'sqlite' | 'postgres';
+  /** SQL access for the domain stores built on this connection (see SqlAccess). */
+  readonly sql: SqlAccess;
   /** Resolves when the store answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -324,6 +324,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   return {
     kind: 'postgres',
+    sql: {
+      dialect: 'postgres',
+      query: (sql, params) => query(sql, params),
+      transaction: (work) =>
+        transaction((client) =>
+          work(async <R extends Record<string, unknown>>(sql: string, params?: unknown[]) =>
+            (await client.query<R & pg.QueryResultRow>(sql, params)).rows,
+          ),
+        ),
+    },
 
     async insertEvents(events: readonly Event[]) {
       if (events.length === 0) return;

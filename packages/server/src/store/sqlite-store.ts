@@ -244,6 +244,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     kind: 'sqlite',
+    sql: { dialect: 'sqlite', db },
 
     async insertEvents(events) {
       open();

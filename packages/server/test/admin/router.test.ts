@@ -5,7 +5,14 @@ import { z } from 'zod';
 import { type AdminRoute, createRouteTable, defineRoute } from '../../src/admin/index.ts';
 
 function route(method: AdminRoute['method'], path: string): AdminRoute {
-  return defineRoute({ method, path, summary: path, response: z.object({}), handle: async () => ({}) });
+  return defineRoute({
+    method,
+    path,
+    summary: path,
+    permission: 'policies.read',
+    response: z.object({}),
+    handle: async () => ({}),
+  });
 }
 
 const table = createRouteTable([
