@@ -4,6 +4,7 @@ export * from './eval/index.ts';
 export * from './language/detect-language.ts';
 export * from './ml/index.ts';
 export * from './model/index.ts';
+export * from './pipeline/canary.ts';
 export * from './pipeline/decide.ts';
 export * from './pipeline/segments.ts';
 export * from './policy/index.ts';

@@ -19,6 +19,8 @@ import { createGatewayMetrics } from './observability/metrics.ts';
 import { estimateTokens } from './observability/tokens.ts';
 import { createTracer } from './observability/tracing.ts';
 import { createPolicyRuntime, type PolicyRuntime } from './policy/runtime.ts';
+import { createSiemExporter } from './siem/index.ts';
+import { createEventSearch } from './store/event-search.ts';
 import { createEventRecorder, loadContentKey, openStore } from './store/index.ts';
 import { createUpstreamTransport } from './upstream/index.ts';
 import { pooledRandomBytes } from './util/random-pool.ts';
@@ -30,6 +32,11 @@ export interface StartOptions {
   /** The decider; the policy engine plugs in here. Default: allow everything. */
   decider?: Decider;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The wall clock (ms since the epoch) that stamps events, ids, decisions, approvals and vault entries;
+   * default `Date.now`. `parapet demo seed` walks it to spread synthetic events over past days.
+   */
+  clock?: { wallMs(): number };
 }
 
 export interface RunningServer {
@@ -41,6 +48,7 @@ export interface RunningServer {
 /** Starts the gateway from a validated, frozen config. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
+  const wallMs = options.clock === undefined ? Date.now : () => options.clock!.wallMs();
   const logger = options.log ?? createLogger({ level: config.logging.level });
   const dataDir = resolve(config.data_dir);
   const store = await openStore({ url: config.database.url, dataDir });
@@ -91,6 +99,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       holdBackChars: config.streaming.hold_back_chars,
       windowChars: config.streaming.window_chars,
       detectorBudgetMs: config.inspection.detector_budget_ms,
+      canaryTokens: config.inspection.canary_tokens,
       contentMode: config.events.content_mode,
       maxContentBytes: config.events.max_content_bytes,
       demo: config.demo,
@@ -108,19 +117,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     detectors,
     decider: options.decider ?? policy?.decide ?? allowAll,
     policy,
-    admin:
-      config.admin.token === null
-        ? null
-        : createAdminHandler({
-            token: config.admin.token,
-            store,
-            policy,
-            config,
-            detectors,
-            logger,
-            clock: { wallMs: Date.now },
-            contentKey,
-          }),
+    // Always wired: the handler answers 404 itself until `admin.token` is set or an account exists.
+    admin: createAdminHandler({
+      token: config.admin.token,
+      store,
+      policy,
+      config,
+      detectors,
+      logger,
+      clock: { wallMs: Date.now },
+      contentKey,
+    }),
     enforcement: {
       keys: deriveEnforcementKeys(contentKey),
       vaultTtlMs: parseDuration(config.enforcement.vault_ttl),
@@ -133,8 +140,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
     tracer,
     contentKey,
-    clock: { wallMs: Date.now, monoMs: () => performance.now() },
-    newId: eventId,
+    clock: { wallMs, monoMs: () => performance.now() },
+    newId: () => eventId(wallMs()),
     estimateTokens,
     onUpstreamAttempt: (info) => {
       const code = info.status ?? (info.error === undefined ? 0 : info.error.name);
@@ -148,6 +155,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     port: config.server.port,
     requestTimeoutMs: config.server.request_timeout_ms,
   });
+  // The SIEM sink runs on every replica; a lease in the store lets one export at a time.
+  const siem = createSiemExporter({ store, config, contentKey, logger });
+  siem.start();
+  // Events stored before the search index existed are indexed once, in the background.
+  void createEventSearch(store.sql)
+    .indexMissing()
+    .then((n) => {
+      if (n > 0) logger.info('indexed older events for search', { events: n });
+    })
+    .catch((err: unknown) => logger.warn('indexing older events for search failed', { error: err }));
   logger.info('parapet listening', {
     url,
     store: store.kind,
@@ -160,6 +177,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     context,
     close() {
       closed ??= (async () => {
+        await siem.stop();
         policy?.close();
         await closeServer(server, 5000);
         await recorder.close();
@@ -175,6 +193,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 }
 
 /** Time-ordered event id: 12 hex digits of milliseconds, then 16 random hex digits. */
-function eventId(): string {
-  return `evt_${Date.now().toString(16).padStart(12, '0')}${pooledRandomBytes(8).toString('hex')}`;
+function eventId(nowMs: number): string {
+  return `evt_${nowMs.toString(16).padStart(12, '0')}${pooledRandomBytes(8).toString('hex')}`;
 }

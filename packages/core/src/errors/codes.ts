@@ -65,7 +65,17 @@ export const ERROR_CODES = {
   PARAPET_ADMIN_UNAUTHORIZED: {
     status: 401,
     type: 'authentication_error',
-    doc: 'An admin API request without `Authorization: Bearer <admin token>`, or with a token that is not `admin.token`.',
+    doc: 'An admin API request without a valid credential (session cookie, API token or `admin.token`), or a sign-in with a wrong account name or password.',
+  },
+  PARAPET_ADMIN_FORBIDDEN: {
+    status: 403,
+    type: 'permission_error',
+    doc: "The caller is signed in but its role lacks the route's permission, or a request made with the session cookie lacks a valid `x-csrf-token` (see docs/admin-access.md).",
+  },
+  PARAPET_ADMIN_LOGIN_LOCKED: {
+    status: 429,
+    type: 'rate_limit_error',
+    doc: 'Too many failed sign-ins for this account name or from this address: 5 in 15 minutes lock both for 15 minutes; `retry-after` says when to try again.',
   },
   PARAPET_ADMIN_NOT_FOUND: {
     status: 404,
@@ -76,6 +86,11 @@ export const ERROR_CODES = {
     status: 409,
     type: 'invalid_request_error',
     doc: 'The record is no longer in a state that allows the change (an approval already decided or expired, nothing to roll back to).',
+  },
+  PARAPET_ADMIN_CONTENT_UNAVAILABLE: {
+    status: 409,
+    type: 'invalid_request_error',
+    doc: "An event's content cannot be revealed: it was not stored (content mode `none` or `redacted`), or this gateway cannot decrypt it (no content key, or another key).",
   },
   PARAPET_POLICY_BLOCKED: {
     status: 403,

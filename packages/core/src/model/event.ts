@@ -11,6 +11,21 @@ export type Route = z.infer<typeof Route>;
 export const EventStatus = z.enum(['success', 'blocked', 'client_error', 'upstream_error', 'gateway_error']);
 export type EventStatus = z.infer<typeof EventStatus>;
 
+/** Most characters of each side of an EventPreview. */
+export const PREVIEW_SIDE_CHARS = 1000;
+
+/**
+ * A bounded, redacted view of an event's text for the activity list and text search: every finding with a
+ * span is masked as `[TYPE]` (never the plaintext of a masked value), at most PREVIEW_SIDE_CHARS per side.
+ */
+export const EventPreview = z.object({
+  /** Input text, the latest message first (system prompts and earlier assistant turns left out). */
+  input: z.string().max(PREVIEW_SIDE_CHARS + 1),
+  /** Output text (completion, tool-call arguments). */
+  output: z.string().max(PREVIEW_SIDE_CHARS + 1),
+});
+export type EventPreview = z.infer<typeof EventPreview>;
+
 /** The stored record of one request through the gateway. Exactly one per request. */
 export const Event = z.object({
   id: z.string(),
@@ -57,5 +72,10 @@ export const Event = z.object({
    * encrypted, `v1:<base64 iv>:<base64 tag>:<base64 ciphertext>` of the JSON text (AES-256-GCM).
    */
   content: z.string().nullable(),
+  /**
+   * Redacted preview, set by the gateway when content is kept (`redacted` or `encrypted`); absent for
+   * `none`. The store keeps it in the search index (the events API reads it there), not in `getEvent`.
+   */
+  preview: EventPreview.optional(),
 });
 export type Event = z.infer<typeof Event>;

@@ -3,6 +3,7 @@ import type { Config } from '../config/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PolicyRuntime } from '../policy/runtime.ts';
 import type { Store } from '../store/ports.ts';
+import type { AdminRole } from './permissions.ts';
 
 /** Where every admin API route lives. */
 export const ADMIN_API_PREFIX = '/admin/api/v1';
@@ -10,13 +11,25 @@ export const ADMIN_API_PREFIX = '/admin/api/v1';
 /** Largest admin request body (1 MiB); larger bodies get 413 PARAPET_REQUEST_TOO_LARGE. */
 export const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
 
-/**
- * Who made an admin request. Only the admin token exists for now, so every change is recorded as
- * `admin-token`; accounts and roles (issue 6) will add users here.
- */
+/** How an actor signed in: a session cookie (a local account), an API token, or the bootstrap `admin.token`. */
+export type AdminActorKind = 'user' | 'token' | 'bootstrap';
+
+/** Who made an admin request, resolved by handler.ts before any route runs. */
 export interface AdminActor {
-  /** Recorded as a policy version's author, an activation's `by`, a setting's `updatedBy`, an approval's `decidedBy`. */
+  /**
+   * Recorded as a policy version's author, an activation's `by`, a setting's `updatedBy`, an approval's
+   * `decidedBy`, and the audit trail's actor: the account name (`alice`), `token:<token name>` for an
+   * API token, or `admin-token` for the bootstrap token.
+   */
   name: string;
+  /** The role whose permissions apply (permissions.ts); the bootstrap token is `admin`. */
+  role: AdminRole;
+  kind: AdminActorKind;
+  /**
+   * The client address of the request (the socket's remote address), recorded in the audit trail. The
+   * handler always sets it; absent (an actor built by a test or a tool) records null.
+   */
+  ip?: string | null;
 }
 
 /** The name recorded for changes made with the admin token. */
@@ -24,8 +37,11 @@ export const ADMIN_TOKEN_ACTOR = 'admin-token';
 
 /** What the admin API works with, wired once in main.ts. */
 export interface AdminDeps {
-  /** The bearer token every request must carry (`admin.token`). Never logged. */
-  token: string;
+  /**
+   * The bootstrap (break-glass) bearer token, `admin.token`: role `admin`, actor `admin-token`. Null: only
+   * accounts and API tokens sign in, and the API answers 404 until an account exists. Never logged.
+   */
+  token: string | null;
   store: Store;
   /** The live policy of this process: refreshed after every change so it applies at once. Null when a test or embedder supplies its own decider. */
   policy: PolicyRuntime | null;

@@ -5,9 +5,35 @@
  */
 import type { z } from 'zod';
 import type { AdminActor } from './context.ts';
-import type { Permission } from './permissions.ts';
+import type { Permission, RoutePermission } from './permissions.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * The HTTP exchange around a route call, for the few routes that need more than JSON in and out
+ * (signing in sets a cookie). Routes called without HTTP (tests) get a detached one.
+ */
+export interface AdminExchange {
+  /** The client address (the socket's remote address), or null. */
+  ip: string | null;
+  /** The request came over TLS (cookies are then marked Secure). */
+  secure: boolean;
+  /** A request header by lower-case name (the first value when repeated). */
+  header(name: string): string | undefined;
+  /** Adds a response header (`set-cookie` may be added several times). */
+  appendHeader(name: string, value: string): void;
+  /** The session that authenticated this request (a cookie), or null for bearer credentials. */
+  session: { secret: string; idHash: string; csrfHash: string; expiresAt: string } | null;
+}
+
+/** An exchange with no request behind it: no address, no headers, answers headers go nowhere. */
+export const DETACHED_EXCHANGE: AdminExchange = Object.freeze({
+  ip: null,
+  secure: false,
+  header: () => undefined,
+  appendHeader: () => {},
+  session: null,
+});
 
 /** What a handler receives: everything already validated. */
 export interface AdminInput<P, Q, B> {
@@ -15,7 +41,28 @@ export interface AdminInput<P, Q, B> {
   query: Q;
   body: B;
   actor: AdminActor;
+  exchange: AdminExchange;
 }
+
+/** What a public route's handler receives: nobody is signed in. */
+export type PublicInput<P, Q, B> = Omit<AdminInput<P, Q, B>, 'actor'>;
+
+/** What the handler passes to a route: `actor` is null only for public routes. */
+export interface RouteCall {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+  actor: AdminActor | null;
+  /** Default DETACHED_EXCHANGE. */
+  exchange?: AdminExchange;
+}
+
+/**
+ * How a successful state-changing call is recorded in the audit trail: `auto` (the handler summarises
+ * the body, see admin/auth/audit.ts), a function returning the details to record instead, or `off` for
+ * a route that records its own entries (signing in).
+ */
+export type RouteAudit = 'auto' | 'off' | ((call: RouteCall, answer: unknown) => Record<string, unknown>);
 
 /** One route of the admin API. */
 export interface AdminRoute {
@@ -24,8 +71,10 @@ export interface AdminRoute {
   path: string;
   /** One line for humans (docs, OpenAPI). */
   summary: string;
-  /** The permission a caller needs (admin/permissions.ts). */
-  permission: Permission;
+  /** The permission a caller needs (admin/permissions.ts), or `authenticated` / `public`. */
+  permission: RoutePermission;
+  /** Audit of successful POST, PUT, PATCH and DELETE calls (GET calls are not recorded). */
+  audit: RouteAudit;
   /** Status of a successful answer. */
   status: number;
   /** Schema of the path parameters (an object of strings), the query (first value of each name), the body. */
@@ -34,7 +83,7 @@ export interface AdminRoute {
   body: z.ZodType | null;
   /** Schema of a successful answer's body. */
   response: z.ZodType;
-  handle(input: AdminInput<unknown, unknown, unknown>): Promise<unknown>;
+  handle(call: RouteCall): Promise<unknown>;
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -49,14 +98,35 @@ export interface RouteSpec<
   method: HttpMethod;
   path: string;
   summary: string;
-  permission: Permission;
+  /** A permission of the caller's role, or `authenticated` (any signed-in caller). */
+  permission: Permission | 'authenticated';
   /** Default 200. */
   status?: number;
   params?: P;
   query?: Q;
   body?: B;
   response: R;
+  /**
+   * Default `auto`. A function gets the validated input and the answer and returns the audit details
+   * (small, never secrets, passwords, policy text or content).
+   */
+  audit?:
+    | 'auto'
+    | 'off'
+    | ((input: AdminInput<Out<P>, Out<Q>, Out<B>>, answer: z.input<R>) => Record<string, unknown>);
   handle(input: AdminInput<Out<P>, Out<Q>, Out<B>>): Promise<z.input<R>>;
+}
+
+/** What definePublicRoute takes: like RouteSpec, without a permission or an actor. */
+export interface PublicRouteSpec<
+  P extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  B extends z.ZodType | undefined,
+  R extends z.ZodType,
+> extends Omit<RouteSpec<P, Q, B, R>, 'permission' | 'handle' | 'audit'> {
+  /** Default `off`: a public route records what matters itself. */
+  audit?: 'off' | 'auto';
+  handle(input: PublicInput<Out<P>, Out<Q>, Out<B>>): Promise<z.input<R>>;
 }
 
 /** A route from its spec; the handler's input and answer types follow the schemas. */
@@ -66,17 +136,59 @@ export function defineRoute<
   B extends z.ZodType | undefined = undefined,
   R extends z.ZodType = z.ZodType,
 >(spec: RouteSpec<P, Q, B, R>): AdminRoute {
+  type In = AdminInput<Out<P>, Out<Q>, Out<B>>;
+  const input = (call: RouteCall): In => {
+    if (call.actor === null) throw new Error(`admin route \`${spec.method} ${spec.path}\` needs an actor`);
+    return {
+      params: call.params,
+      query: call.query,
+      body: call.body,
+      actor: call.actor,
+      exchange: call.exchange ?? DETACHED_EXCHANGE,
+    } as In;
+  };
+  const audit = spec.audit ?? 'auto';
   return {
     method: spec.method,
     path: spec.path,
     summary: spec.summary,
     permission: spec.permission,
+    audit: typeof audit === 'function' ? (call, answer) => audit(input(call), answer as z.input<R>) : audit,
     status: spec.status ?? 200,
     params: spec.params ?? null,
     query: spec.query ?? null,
     body: spec.body ?? null,
     response: spec.response,
-    handle: spec.handle as AdminRoute['handle'],
+    handle: (call) => spec.handle(input(call)),
+  };
+}
+
+/** A route answered without credentials (signing in); its handler gets no actor. */
+export function definePublicRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  R extends z.ZodType = z.ZodType,
+>(spec: PublicRouteSpec<P, Q, B, R>): AdminRoute {
+  type In = PublicInput<Out<P>, Out<Q>, Out<B>>;
+  return {
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    permission: 'public',
+    audit: spec.audit ?? 'off',
+    status: spec.status ?? 200,
+    params: spec.params ?? null,
+    query: spec.query ?? null,
+    body: spec.body ?? null,
+    response: spec.response,
+    handle: (call) =>
+      spec.handle({
+        params: call.params,
+        query: call.query,
+        body: call.body,
+        exchange: call.exchange ?? DETACHED_EXCHANGE,
+      } as In),
   };
 }
 

@@ -7,7 +7,7 @@ const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', type: 'boolean', des
 /** The `--help` text of one command. */
 export function commandHelp(command: Command): string {
   const positionals = (command.positionals ?? [])
-    .map((p) => (p.required ? ` <${p.name}>` : ` [${p.name}]`))
+    .map((p) => (p.required ? ` <${p.name}>` : ` [${p.name}]`) + (p.variadic ? '...' : ''))
     .join('');
   const lines = [
     `Usage: parapet ${command.name} [options]${positionals}`,

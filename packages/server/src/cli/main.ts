@@ -7,7 +7,10 @@ import serverPackage from '../../package.json' with { type: 'json' };
 import { didYouMean } from '../config/did-you-mean.ts';
 import { ConfigError } from '../config/index.ts';
 import { type CliIo, type Command, EXIT } from './command.ts';
+import { analyticsRebuildCommand } from './commands/analytics.ts';
 import { approvalsApproveCommand, approvalsDenyCommand, approvalsListCommand } from './commands/approvals.ts';
+import { DEMO_COMMANDS } from './commands/demo.ts';
+import { discoverCommand } from './commands/discover.ts';
 import { evalCommand } from './commands/eval.ts';
 import {
   fingerprintAddCommand,
@@ -18,6 +21,8 @@ import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './command
 import { POLICY_COMMANDS } from './commands/policy.ts';
 import { scanCommand } from './commands/scan.ts';
 import { serveCommand } from './commands/serve.ts';
+import { TOKENS_COMMANDS } from './commands/tokens.ts';
+import { USERS_COMMANDS } from './commands/users.ts';
 import { commandHelp, groupHelp, topLevelHelp } from './help.ts';
 import { parseArgs, UsageError } from './options.ts';
 
@@ -36,6 +41,11 @@ export const COMMANDS: readonly Command[] = [
   approvalsListCommand,
   approvalsApproveCommand,
   approvalsDenyCommand,
+  analyticsRebuildCommand,
+  discoverCommand,
+  ...USERS_COMMANDS,
+  ...TOKENS_COMMANDS,
+  ...DEMO_COMMANDS,
 ];
 
 /** The version printed by `parapet --version` (the server package's). */

@@ -36,6 +36,8 @@ export interface PositionalSpec {
   readonly name: string;
   readonly description: string;
   readonly required?: boolean;
+  /** The last positional only: takes every remaining argument (`FILE…`). */
+  readonly variadic?: boolean;
 }
 
 /** `data-dir` → `dataDir`, at the type level. */
@@ -214,7 +216,7 @@ export function parseArgs<const Os extends readonly OptionSpec[]>(
     options[camelCase(spec.name)] = value;
   }
 
-  if (positionals.length > positionalSpecs.length) {
+  if (positionals.length > positionalSpecs.length && positionalSpecs.at(-1)?.variadic !== true) {
     throw new UsageError(
       `unexpected argument \`${positionals[positionalSpecs.length]}\`${where(command)}`,
       command,

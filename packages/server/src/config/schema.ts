@@ -190,6 +190,12 @@ export const ConfigSchema = z
         detector_budget_ms: positiveInt
           .default(DEFAULTS.inspection.detector_budget_ms)
           .describe('Time each detector gets per inspection; past it the detector counts as failed.'),
+        canary_tokens: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Plant a per-request canary in the system prompt; the canary in an answer is a `prompt_attack` finding of type SYSTEM_PROMPT_LEAK.',
+          ),
       })
       .prefault({}),
     streaming: z
@@ -261,11 +267,83 @@ export const ConfigSchema = z
           .default(null)
           .describe(
             // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the config's `${ENV_VAR}` syntax
-            'Bearer token of the admin API (`/admin/api/v1`); null disables it (every /admin route answers 404). Use `${ENV_VAR}` interpolation or PARAPET_ADMIN_TOKEN rather than writing it in the file.',
+            'Bootstrap (break-glass) bearer token of the admin API (`/admin/api/v1`), role admin; null: only accounts and API tokens sign in, and the API answers 404 until an account exists (`parapet users add`). Use `${ENV_VAR}` interpolation or PARAPET_ADMIN_TOKEN rather than writing it in the file.',
           ),
+        session_ttl: z
+          .string()
+          .refine((t) => tryParseDuration(t) !== null, {
+            message: 'must be a duration such as 8h or 12h',
+          })
+          .default('12h')
+          .describe(
+            'Absolute lifetime of an admin session (the dashboard sign-in): it ends this long after sign-in.',
+          ),
+        session_idle_ttl: z
+          .string()
+          .refine((t) => tryParseDuration(t) !== null, {
+            message: 'must be a duration such as 30m or 1h',
+          })
+          .default('1h')
+          .describe('An admin session unused for this long ends (capped by session_ttl).'),
       })
       .prefault({})
-      .describe('The admin API: policies, the kill switch and block lists, approvals; see docs/api.md.'),
+      .describe(
+        'The admin API and its access control: accounts, sessions, API tokens; see docs/admin-access.md.',
+      ),
+    siem: z
+      .strictObject({
+        url: httpUrl
+          .nullable()
+          .default(null)
+          .describe(
+            'Where batches of events are POSTed as NDJSON (the SIEM webhook sink); null turns the sink off unless it is set at run time through the admin API (`PUT /admin/api/v1/siem`).',
+          ),
+        secret: z
+          .string()
+          .min(16, { message: 'must be at least 16 characters; generate one with `openssl rand -hex 32`' })
+          .nullable()
+          .default(null)
+          .describe(
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the config's `${ENV_VAR}` syntax
+            'HMAC-SHA256 key signing every body (`x-parapet-signature`); required with `url`. Use `${ENV_VAR}` interpolation rather than writing it in the file.',
+          ),
+        batch_size: positiveInt.max(10_000).default(500).describe('Most events per POST.'),
+        flush_interval_ms: positiveInt
+          .max(3_600_000)
+          .default(5000)
+          .describe('How often the sink looks for new events once it has caught up.'),
+        max_retries: nonNegativeInt
+          .max(100)
+          .default(8)
+          .describe(
+            'Retries of one POST after a 5xx, 429 or network error (exponential backoff with jitter); then the batch waits for the next round, it is never skipped.',
+          ),
+        timeout_ms: positiveInt.max(600_000).default(10_000).describe('Deadline of one POST.'),
+        delay_ms: nonNegativeInt
+          .max(86_400_000)
+          .default(120_000)
+          .describe(
+            'How far behind now the sink stays, so events of requests still running (streams, held requests) are written before it passes their time; set it above your longest request.',
+          ),
+        content: z
+          .enum(['redacted', 'none'])
+          .default('redacted')
+          .describe(
+            '`redacted`: each event carries its content with findings masked (never plaintext); `none`: metadata only.',
+          ),
+        start: z
+          .enum(['now', 'beginning'])
+          .default('now')
+          .describe(
+            'Where a sink that never ran starts: events from now on, or every stored event. Later starts resume from the stored cursor.',
+          ),
+      })
+      .refine((siem) => siem.url === null || siem.secret !== null, {
+        message: 'is required when `siem.url` is set; generate one with `openssl rand -hex 32`',
+        path: ['secret'],
+      })
+      .prefault({})
+      .describe('Streaming export of events to a SIEM (signed NDJSON webhook); see docs/operations.md.'),
   })
   .describe('Parapet gateway configuration (parapet.yaml).');
 

@@ -4,15 +4,18 @@ import {
   type ChatRequest,
   type ChatResponse,
   type ChatStreamEvent,
+  canaryFindings,
   type Decision,
   type Direction,
   detectLanguage,
   echoComplete,
   echoStream,
   type Finding,
+  hasSystemPrompt,
   openaiChat,
   ParapetError,
   type Principal,
+  plantCanary,
   requestSegments,
   responseSegments,
   restoreText,
@@ -26,6 +29,7 @@ import { parseJsonBody, readBody } from '../http/body.ts';
 import { sendJson, sendRaw } from '../http/respond.ts';
 import { type InspectionResult, runDetectors } from '../pipeline/inspect.ts';
 import type { UpstreamCall, UpstreamResult } from '../upstream/index.ts';
+import { pooledRandomBytes } from '../util/random-pool.ts';
 import type { GatewayContext, ResolvedRoute } from './context.ts';
 import { hashFunction, headlineDecision, redactionPlan, setDecisionHeader } from './enforce.ts';
 import { enforceInput, sendAssistantMessage } from './enforce-input.ts';
@@ -84,7 +88,13 @@ export async function handleChat(
   chat = enforced.chat;
   resolved = enforced.resolved;
   // A transformed request is rebuilt from the neutral model; the client's body is not passed through.
-  const transformed = enforced.transformed;
+  let transformed = enforced.transformed;
+  let canary: string | null = null;
+  if (ctx.settings.canaryTokens && hasSystemPrompt(chat)) {
+    canary = `pc-${pooledRandomBytes(6).toString('hex')}`;
+    chat = plantCanary(chat, canary);
+    transformed = true;
+  }
 
   const traceparent = draft.upstreamTraceparent();
   const plans: PlannedCall[] = [];
@@ -107,7 +117,7 @@ export async function handleChat(
   }
 
   if (plans.length === 0 && echo !== null) {
-    return serveEcho(ctx, clientFormat, chat, echo, res, draft, principal, resolved, abort, vault);
+    return serveEcho(ctx, clientFormat, chat, echo, res, draft, principal, resolved, abort, vault, canary);
   }
 
   const { result, served: plan, startedMs: upstreamStart } = await sendUpstream(ctx, plans, abort, draft);
@@ -126,7 +136,18 @@ export async function handleChat(
       passthrough: plan.passthrough && !rewritesOutput(ctx, vault),
       stripUsage: plan.stripUsage,
     };
-    await streamResponse(ctx, { clientFormat, chat, source, res, draft, principal, resolved, abort, vault });
+    await streamResponse(ctx, {
+      clientFormat,
+      chat,
+      source,
+      res,
+      draft,
+      principal,
+      resolved,
+      abort,
+      vault,
+      canary,
+    });
     draft.upstreamTotalMs = result.totalMs() ?? ctx.clock.monoMs() - upstreamStart;
     return;
   }
@@ -154,6 +175,7 @@ export async function handleChat(
     raw: plan.passthrough ? raw : null,
     rawBody: plan.passthrough ? upstreamBody : null,
     vault,
+    canary,
   });
 }
 
@@ -168,6 +190,7 @@ async function serveEcho(
   resolved: ResolvedRoute,
   abort: AbortController,
   vault: TokenVault,
+  canary: string | null,
 ): Promise<void> {
   draft.servedBy(choice);
   const echoCtx = { id: `echo-${draft.id}`, created: Math.floor(draft.startedWall / 1000) };
@@ -185,6 +208,7 @@ async function serveEcho(
       resolved,
       abort,
       vault,
+      canary,
     });
     draft.upstreamTotalMs = ctx.clock.monoMs() - start;
     return;
@@ -203,6 +227,7 @@ async function serveEcho(
     raw: null,
     rawBody: null,
     vault,
+    canary,
   });
 }
 
@@ -221,6 +246,8 @@ async function finishWithResponse(
     rawBody: unknown;
     /** Placeholders of the request's reversible redaction, restored in the answer. */
     vault: TokenVault;
+    /** The canary planted in the system prompt, if any. */
+    canary: string | null;
   },
 ): Promise<void> {
   const { draft } = a;
@@ -228,7 +255,11 @@ async function finishWithResponse(
   if (response.usage !== undefined) draft.usage = response.usage;
   const segments = responseSegments(response);
   draft.outputSegments = segments;
-  const inspected = await inspect(ctx, 'output', segments);
+  let inspected = await inspect(ctx, 'output', segments);
+  if (a.canary !== null) {
+    const leaks = canaryFindings(segments, a.canary);
+    if (leaks.length > 0) inspected = { ...inspected, findings: [...inspected.findings, ...leaks] };
+  }
   const decision = decide(ctx, 'output', segments, inspected, a.principal, a.chat, a.resolved);
   draft.outputFindings = inspected.findings;
   draft.outputDecision = decision;

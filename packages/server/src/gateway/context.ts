@@ -32,6 +32,8 @@ export interface GatewaySettings {
   holdBackChars: number;
   windowChars: number;
   detectorBudgetMs: number;
+  /** Plant a canary in system prompts and look for it in answers. */
+  canaryTokens: boolean;
   contentMode: ContentMode;
   maxContentBytes: number;
   demo: boolean;

@@ -1,13 +1,15 @@
-import type {
-  ContentMode,
-  Decision,
-  Event,
-  EventStatus,
-  Finding,
-  Principal,
-  Route,
-  Segment,
-  Usage,
+import {
+  type ContentMode,
+  type Decision,
+  type Event,
+  type EventPreview,
+  type EventStatus,
+  type Finding,
+  PREVIEW_SIDE_CHARS,
+  type Principal,
+  type Route,
+  type Segment,
+  type Usage,
 } from '@parapet/core';
 import { computeCostUsd } from '../observability/cost.ts';
 import {
@@ -148,6 +150,13 @@ export class EventDraft {
       contentMode: ctx.settings.contentMode,
       content: this.content(ctx.settings.contentMode),
     };
+    if (ctx.settings.contentMode !== 'none') {
+      const preview = eventPreview(
+        { segments: this.inputSegments, findings: this.inputFindings },
+        { segments: this.outputSegments, findings: this.outputFindings },
+      );
+      if (preview !== null) event.preview = preview;
+    }
     ctx.recorder.record(event);
     if (this.span !== NOOP_SPAN) this.endSpan(event);
     const decision = this.outputDecision?.action ?? this.inputDecision?.action ?? 'none';
@@ -231,8 +240,16 @@ export class EventDraft {
       };
       return truncateJson(JSON.stringify(doc), limit);
     }
+    // The output segments as inspected: findings point into them by index, which the stored response
+    // alone does not always give back (streamed channels, redacted or translated answers).
+    const outputSegments = this.outputSegments.map((s) => ({
+      index: s.index,
+      source: s.source,
+      path: s.path,
+      text: s.text,
+    }));
     const plain = truncateJson(
-      JSON.stringify({ request: this.requestBody, response: this.responseContent }),
+      JSON.stringify({ request: this.requestBody, response: this.responseContent, outputSegments }),
       limit,
     );
     return encryptContent(this.ctx.contentKey, plain);
@@ -256,6 +273,43 @@ export function maskFindings(segment: Segment, findings: readonly Finding[]): st
     pos = s.end;
   }
   return out + segment.text.slice(pos);
+}
+
+/**
+ * The redacted preview of an event (core EventPreview): every finding with a span masked as `[TYPE]`, at
+ * most PREVIEW_SIDE_CHARS per side. Input: the latest message first, without system prompts and earlier
+ * assistant turns (unless nothing else is there). Null when there is no text at all.
+ */
+export function eventPreview(
+  input: { segments: readonly Segment[]; findings: readonly Finding[] },
+  output: { segments: readonly Segment[]; findings: readonly Finding[] },
+): EventPreview | null {
+  // A scan with `direction: output` has no output segments: its findings point into the input ones.
+  const inputFindings =
+    output.segments.length === 0 && output.findings.length > 0
+      ? [...input.findings, ...output.findings]
+      : input.findings;
+  const told = input.segments.filter((s) => s.source !== 'system' && s.source !== 'assistant');
+  const inputs = (told.length > 0 ? told : input.segments).slice().reverse();
+  const preview = {
+    input: previewText(inputs, inputFindings),
+    output: previewText(output.segments, output.findings),
+  };
+  return preview.input === '' && preview.output === '' ? null : preview;
+}
+
+function previewText(segments: readonly Segment[], findings: readonly Finding[]): string {
+  let text = '';
+  for (const s of segments) {
+    if (text.length > PREVIEW_SIDE_CHARS) break;
+    const masked = maskFindings(s, findings).trim();
+    if (masked !== '') text = text === '' ? masked : `${text}\n${masked}`;
+  }
+  if (text.length <= PREVIEW_SIDE_CHARS) return text;
+  // Never split a surrogate pair.
+  const code = text.charCodeAt(PREVIEW_SIDE_CHARS - 1);
+  const cut = code >= 0xd800 && code <= 0xdbff ? PREVIEW_SIDE_CHARS - 1 : PREVIEW_SIDE_CHARS;
+  return `${text.slice(0, cut)}\u2026`;
 }
 
 function truncateJson(text: string, limit: number): string {

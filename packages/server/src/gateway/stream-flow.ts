@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import {
   type ChatRequest,
   type ChatStreamEvent,
+  canaryFindings,
   createRestorer,
   createSseDecoder,
   createStreamInspector,
@@ -62,6 +63,8 @@ export interface StreamArgs {
   abort: AbortController;
   /** Placeholders of the request's reversible redaction, restored as the answer streams. */
   vault?: TokenVault;
+  /** The canary planted in the system prompt: found in the answer, it is a system-prompt leak. */
+  canary?: string | null;
 }
 
 /**
@@ -72,7 +75,8 @@ export interface StreamArgs {
  */
 export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promise<void> {
   const { res, draft } = a;
-  const detecting = ctx.detectors.length > 0;
+  const canary = a.canary ?? null;
+  const detecting = ctx.detectors.length > 0 || canary !== null;
   const outputRedaction = ctx.policy?.redactsOutput() === true;
   let inspector: StreamInspectorState<Payload> = createStreamInspector<Payload>({
     // Output redaction needs the text of a finding held back until it is seen whole: at most
@@ -191,7 +195,10 @@ export async function streamResponse(ctx: GatewayContext, a: StreamArgs): Promis
       text: w.text,
     }));
     const result = await runDetectors(ctx.detectors, segments, 'output', ctx.settings.detectorBudgetMs);
-    for (const f of result.findings) {
+    // The runner's result may be shared (no detectors): never mutate it.
+    const found =
+      canary === null ? result.findings : [...result.findings, ...canaryFindings(segments, canary)];
+    for (const f of found) {
       const w = windows[f.segment ?? 0]!;
       const channel = channelOf(channels, w.channel);
       const span = f.span === null ? null : { start: f.span.start + w.offset, end: f.span.end + w.offset };

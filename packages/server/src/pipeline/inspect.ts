@@ -5,7 +5,10 @@ export interface InspectionResult {
   failures: DetectorFailure[];
 }
 
-const EMPTY: InspectionResult = Object.freeze({ findings: [], failures: [] }) as unknown as InspectionResult;
+const EMPTY: InspectionResult = Object.freeze({
+  findings: Object.freeze([]),
+  failures: Object.freeze([]),
+}) as unknown as InspectionResult;
 
 /** Sentinel for a detector that ran out of time. */
 const TIMEOUT = Symbol('timeout');

@@ -20,6 +20,7 @@
 import { ADMIN_ACCESS_MIGRATION } from './migrations/0003-admin-access.ts';
 import { ANALYTICS_MIGRATION } from './migrations/0004-analytics.ts';
 import { DISCOVERY_MIGRATION } from './migrations/0005-discovery.ts';
+import { EVENT_SEARCH_MIGRATION } from './migrations/0006-event-search.ts';
 
 export interface Migration {
   /** 1, 2, 3, … without gaps. */
@@ -258,6 +259,7 @@ CREATE INDEX acknowledgements_expires_idx ON acknowledgements (expires_at);
   ADMIN_ACCESS_MIGRATION,
   ANALYTICS_MIGRATION,
   DISCOVERY_MIGRATION,
+  EVENT_SEARCH_MIGRATION,
 ]);
 
 /** The newest schema version this code knows. */

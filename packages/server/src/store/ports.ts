@@ -283,7 +283,9 @@ export type SqlAccess =
       readonly dialect: 'postgres';
       query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
       transaction<T>(
-        work: (q: <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]>) => Promise<T>,
+        work: (
+          q: <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]>,
+        ) => Promise<T>,
       ): Promise<T>;
     };
 

@@ -1,5 +1,6 @@
 import type { Event } from '@parapet/core';
 import pg from 'pg';
+import { postgresIngest } from './ingest.ts';
 import { pendingMigrations } from './migrations.ts';
 import type { EventQuery, KeyRecord, Store } from './ports.ts';
 import {
@@ -329,8 +330,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       query: (sql, params) => query(sql, params),
       transaction: (work) =>
         transaction((client) =>
-          work(async <R extends Record<string, unknown>>(sql: string, params?: unknown[]) =>
-            (await client.query<R & pg.QueryResultRow>(sql, params)).rows,
+          work(
+            async <R extends Record<string, unknown>>(sql: string, params?: unknown[]) =>
+              (await client.query<R & pg.QueryResultRow>(sql, params)).rows,
           ),
         ),
     },
@@ -339,8 +341,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       if (events.length === 0) return;
       const rows: EventRow[] = events.map(toEventRow);
       const columns = EVENT_COLUMNS.map((c) => rows.map((row) => row[c]));
-      // One statement: atomic on its own, whatever the batch size.
-      await query(INSERT_EVENTS, columns);
+      // One transaction: the batch and what ingest derives from its new events commit together.
+      await transaction(async (client) => {
+        const result = await client.query<{ id: string }>(`${INSERT_EVENTS} RETURNING id`, columns);
+        const fresh = new Set(result.rows.map((r) => r.id));
+        const inserted = events.filter((e) => fresh.has(e.id));
+        await postgresIngest(
+          async <R extends Record<string, unknown>>(sql: string, params?: unknown[]) =>
+            (await client.query<R & pg.QueryResultRow>(sql, params)).rows,
+          inserted,
+        );
+      });
     },
 
     async queryEvents(eventQuery: EventQuery) {

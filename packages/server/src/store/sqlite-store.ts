@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Event } from '@parapet/core';
 import Database from 'better-sqlite3';
+import { sqliteIngest } from './ingest.ts';
 import { pendingMigrations } from './migrations.ts';
 import type { ApprovalRecord, EventQuery, KeyRecord, Store, VaultEntry } from './ports.ts';
 import { createSqliteWriterThread } from './sqlite-writer.ts';
@@ -92,13 +93,18 @@ export function sqliteEventInserter(db: Db): (events: readonly Event[]) => void 
   const insertEvent = db.prepare(
     `INSERT INTO events (${columns}) VALUES (${EVENT_COLUMNS.map((c) => `@${c}`).join(', ')}) ON CONFLICT (id) DO NOTHING`,
   );
+  const ingest = sqliteIngest(db);
   const insertBatch = db.transaction((events: readonly Event[]) => {
     // Map everything first, so a bad event fails the batch before anything is written.
     const rows = events.map((event) => {
       const row = toEventRow(event);
       return { ...row, stream: row.stream ? 1 : 0 };
     });
-    for (const row of rows) insertEvent.run(row);
+    const inserted: Event[] = [];
+    rows.forEach((row, i) => {
+      if (insertEvent.run(row).changes === 1) inserted.push(events[i]!);
+    });
+    ingest(inserted);
   });
   return (events) => insertBatch.immediate(events);
 }

@@ -20,7 +20,7 @@ import {
 } from './admin-helpers.ts';
 
 let s: AdminSetup;
-/** Every route of the table, with sample path parameters. */
+/** Every route of the table but signing in (public), with sample path parameters. */
 let routes: { method: string; path: string }[];
 
 before(async () => {
@@ -33,34 +33,39 @@ before(async () => {
     detectors: [],
     logger: createLogger({ level: 'silent' }),
     clock: { wallMs: Date.now },
-  }).map((r) => ({ method: r.method, path: r.path.replace('{version}', '1').replace('{id}', 'apr_x') }));
+  })
+    .filter((r) => r.permission !== 'public')
+    .map((r) => ({ method: r.method, path: r.path.replace(/\{[a-zA-Z]+\}/g, 'zz-probe') }));
 });
 
 after(() => s.close());
 
 describe('authentication', () => {
-  test('the route table has every route of the brief', () => {
-    assert.deepEqual(routes.map((r) => `${r.method} ${r.path}`).sort(), [
+  test('the route table has the control routes (other parts add theirs)', () => {
+    const table = routes.map((r) => `${r.method} ${r.path}`);
+    for (const route of [
       'GET /approvals',
-      'GET /approvals/apr_x',
+      'GET /approvals/zz-probe',
       'GET /global',
       'GET /policies',
-      'GET /policies/1',
-      'GET /policies/1/diff',
+      'GET /policies/zz-probe',
+      'GET /policies/zz-probe/diff',
       'GET /policies/active',
-      'POST /approvals/apr_x/approve',
-      'POST /approvals/apr_x/deny',
+      'POST /approvals/zz-probe/approve',
+      'POST /approvals/zz-probe/deny',
       'POST /kill-switch',
       'POST /policies',
-      'POST /policies/1/activate',
+      'POST /policies/zz-probe/activate',
       'POST /policies/rollback',
       'POST /policies/simulate',
       'POST /policies/validate',
       'PUT /global',
-    ]);
+    ]) {
+      assert.ok(table.includes(route), route);
+    }
   });
 
-  test('every route answers 401 without a token, before reading the body or looking the record up', async () => {
+  test('every route but signing in answers 401 without a credential, before reading the body or looking the record up', async () => {
     for (const r of routes) {
       const res = await s.api(r.method, r.path, { on: true }, { token: null });
       assertAdminError(res, 401, 'PARAPET_ADMIN_UNAUTHORIZED');

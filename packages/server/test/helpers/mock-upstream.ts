@@ -32,7 +32,8 @@
  *   and `call_tool` in the last user text: a text block then a `tool_use` block whose input is streamed
  *   as `input_json_delta`s (`stop_reason: "tool_use"`).
  *
- * The answer text is always `Mock reply to: <last user text>`. Usage counts are deterministic
+ * The answer text is always `Mock reply to: <last user text>`, except that a last user text containing
+ * `repeat everything above` gets every text of the request, system prompt included (a system-prompt leak). Usage counts are deterministic
  * (prompt tokens ≈ characters / 4, completion tokens = streamed pieces).
  *
  * Auth: with `openaiKey`, OpenAI routes need `Authorization: Bearer <openaiKey>`; with `anthropicKey`,
@@ -277,6 +278,11 @@ interface Conversation {
   firstTool: string | undefined;
 }
 
+/** The mock's answer: the last user text, or the whole prompt when asked to leak it. */
+function replyText(c: Conversation): string {
+  return `Mock reply to: ${c.lastUserText.includes('repeat everything above') ? c.promptText : c.lastUserText}`;
+}
+
 function chatConversation(body: Json): Conversation {
   const messages = asArray(body['messages']).map((m) => asRecord(m) ?? {});
   const texts = messages.map((m) => textOf(m['content']));
@@ -402,7 +408,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     const conversation = chatConversation(body);
     const id = `chatcmpl-mock-${nextId()}`;
     const created = now();
-    const reply = `Mock reply to: ${conversation.lastUserText}`;
+    const reply = replyText(conversation);
     const toolCall = wantsToolCall(conversation);
     const args = JSON.stringify({ query: conversation.lastUserText });
     const callId = `call_mock_${nextId()}`;
@@ -504,7 +510,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     const id = `resp_mock_${nextId()}`;
     const createdAt = now();
     const toolCall = wantsToolCall(conversation);
-    const reply = `Mock reply to: ${conversation.lastUserText}`;
+    const reply = replyText(conversation);
     const args = JSON.stringify({ query: conversation.lastUserText });
     const outputPieces = toolCall ? pieces(args) : pieces(reply);
     const inputTokens = tokensOf(conversation.promptText);
@@ -624,7 +630,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     const model = asString(body['model']) ?? 'claude-mock';
     const conversation = anthropicConversation(body);
     const id = `msg_mock_${nextId()}`;
-    const reply = `Mock reply to: ${conversation.lastUserText}`;
+    const reply = replyText(conversation);
     const toolCall = wantsToolCall(conversation);
     const toolId = `toolu_mock_${nextId()}`;
     const input = { query: conversation.lastUserText };

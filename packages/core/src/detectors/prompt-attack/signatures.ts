@@ -14,6 +14,8 @@ export const PROMPT_ATTACK_TYPES = [
   'EXFILTRATION_LINK',
   'TOOL_HIJACK',
   'CLASSIFIER',
+  /** A canary planted in the system prompt came back in the output (see pipeline/canary.ts). */
+  'SYSTEM_PROMPT_LEAK',
 ] as const;
 export type PromptAttackType = (typeof PROMPT_ATTACK_TYPES)[number];
 

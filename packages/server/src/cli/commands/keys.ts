@@ -1,24 +1,21 @@
 /** `parapet keys create|list|revoke`: manage virtual keys in the store the server uses. */
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config/index.ts';
-import { generateVirtualKey, keyUsability, parseDuration } from '../../identity/virtual-keys.ts';
+import {
+  createVirtualKey,
+  EXPIRY_USAGE,
+  type ListedKey,
+  listedKey,
+  resolveExpiry,
+  revokeVirtualKey,
+} from '../../identity/key-management.ts';
 import type { KeyRecord, Store } from '../../store/ports.ts';
 import { defineCommand, EXIT } from '../command.ts';
 import { UsageError } from '../options.ts';
 import { CONFIG_OPTIONS, loadCommandConfig } from '../shared-options.ts';
 
 /** A key as `keys list --json` shows it: never the secret, never the hash. */
-export interface ListedKey {
-  id: string;
-  user: string | null;
-  groups: string[];
-  app: string | null;
-  models: string[] | null;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  status: 'ok' | 'expired' | 'revoked';
-}
+export type { ListedKey };
 
 export const keysCreateCommand = defineCommand({
   name: 'keys create',
@@ -47,23 +44,20 @@ export const keysCreateCommand = defineCommand({
     const now = io.now?.() ?? new Date();
     const expiresAt = options.expires === undefined ? null : expiryFrom(options.expires, now);
     const config = loadCommandConfig(options, io);
-    const generated = generateVirtualKey(randomBytes);
-    const record: KeyRecord = {
-      id: generated.id,
-      hash: generated.hash,
+    const spec = {
       user: options.user ?? null,
-      groups: dedupe(options.group),
+      groups: options.group,
       app: options.app ?? null,
-      models: options.models === undefined ? null : dedupe(options.models),
-      createdAt: now.toISOString(),
+      models: options.models ?? null,
       expiresAt,
-      revokedAt: null,
     };
-    await withStore(config, (store) => store.createKey(record));
+    const { key, record } = await withStore(config, (store) =>
+      createVirtualKey(store, spec, { now, randomBytes }),
+    );
     if (options.json) {
-      io.stdout.write(`${JSON.stringify({ key: generated.key, id: generated.id })}\n`);
+      io.stdout.write(`${JSON.stringify({ key, id: record.id })}\n`);
     } else {
-      io.stdout.write(`${generated.key}\n`);
+      io.stdout.write(`${key}\n`);
       io.stderr.write(
         `created key ${record.id} (${describeKey(record)}); it is shown only this once, store it somewhere safe\n`,
       );
@@ -117,12 +111,7 @@ export const keysRevokeCommand = defineCommand({
     const id = positionals[0]!;
     const config = loadCommandConfig(options, io);
     const now = io.now?.() ?? new Date();
-    const outcome = await withStore(config, async (store) => {
-      const existing = await store.findKey(id);
-      if (existing === null) return 'missing';
-      if (existing.revokedAt !== null) return 'already';
-      return (await store.revokeKey(id, now.toISOString())) ? 'revoked' : 'missing';
-    });
+    const outcome = await withStore(config, (store) => revokeVirtualKey(store, id, now.toISOString()));
     if (outcome === 'missing') {
       io.stderr.write(`parapet: no key with id \`${id}\`; see \`parapet keys list\`\n`);
       return EXIT.FAILURE;
@@ -137,42 +126,14 @@ export const keysRevokeCommand = defineCommand({
  * date-time, which must be in the future. Throws UsageError otherwise.
  */
 export function expiryFrom(text: string, now: Date): string {
-  const duration = parseDuration(text);
-  if (duration !== null) return new Date(now.getTime() + duration).toISOString();
-  const usage = 'a duration such as `30d`, `12h`, `90m` or an ISO date such as `2026-01-31`';
-  if (!looksLikeIsoDate(text) || Number.isNaN(Date.parse(text))) {
-    throw new UsageError(`option \`--expires\` must be ${usage}, not \`${text}\``, 'keys create');
-  }
-  const at = new Date(Date.parse(text));
-  if (at.getTime() <= now.getTime()) {
-    throw new UsageError(`option \`--expires\` is in the past (\`${text}\`)`, 'keys create');
-  }
-  return at.toISOString();
-}
-
-/** `YYYY-MM-DD`, optionally followed by `T` or a space and a time; checked without a RegExp. */
-function looksLikeIsoDate(text: string): boolean {
-  if (text.length < 10 || text.length > 35) return false;
-  for (let i = 0; i < 10; i++) {
-    const char = text[i]!;
-    const dash = i === 4 || i === 7;
-    if (dash ? char !== '-' : char < '0' || char > '9') return false;
-  }
-  return text.length === 10 || text[10] === 'T' || text[10] === ' ';
-}
-
-function listedKey(record: KeyRecord, now: Date): ListedKey {
-  return {
-    id: record.id,
-    user: record.user,
-    groups: record.groups,
-    app: record.app,
-    models: record.models,
-    createdAt: record.createdAt,
-    expiresAt: record.expiresAt,
-    revokedAt: record.revokedAt,
-    status: keyUsability(record, now),
-  };
+  const resolved = resolveExpiry(text, now);
+  if ('at' in resolved) return resolved.at;
+  throw new UsageError(
+    resolved.problem === 'past'
+      ? `option \`--expires\` is in the past (\`${text}\`)`
+      : `option \`--expires\` must be ${EXPIRY_USAGE}, not \`${text}\``,
+    'keys create',
+  );
 }
 
 function describeKey(record: KeyRecord): string {
@@ -194,10 +155,6 @@ async function withStore<T>(config: Config, use: (store: Store) => Promise<T>): 
   } finally {
     await store.close();
   }
-}
-
-function dedupe(values: readonly string[]): string[] {
-  return [...new Set(values)];
 }
 
 function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
