@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { allowAll, type Decider, type Detector, parseDuration } from '@parapet/core';
 import { createAdminHandler } from './admin/index.ts';
 import type { Config } from './config/index.ts';
+import { loadDashboard } from './dashboard/static.ts';
 import { detectorsForConfig } from './detectors/builtin.ts';
 import { closeExternalDetectors } from './detectors/external/config.ts';
 import type { GatewayContext } from './gateway/context.ts';
@@ -93,6 +94,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     serviceName: config.telemetry.otlp.service_name,
   });
   const targets = upstreamTargets(config);
+  const shutdown = new AbortController();
   const context: GatewayContext = {
     settings: {
       bodyLimitBytes: config.server.body_limit_bytes,
@@ -127,7 +129,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger,
       clock: { wallMs: Date.now },
       contentKey,
+      shutdown: shutdown.signal,
     }),
+    dashboard: config.dashboard.enabled ? loadDashboard(config.dashboard.dir) : null,
     enforcement: {
       keys: deriveEnforcementKeys(contentKey),
       vaultTtlMs: parseDuration(config.enforcement.vault_ttl),
@@ -178,6 +182,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     close() {
       closed ??= (async () => {
         await siem.stop();
+        shutdown.abort();
         policy?.close();
         await closeServer(server, 5000);
         await recorder.close();

@@ -57,6 +57,11 @@ export const ERROR_CODES = {
     doc: 'No model table entry or upstream pattern matches the model.',
   },
   PARAPET_ROUTE_NOT_FOUND: { status: 404, type: 'not_found_error', doc: 'No such route.' },
+  PARAPET_DASHBOARD_NOT_BUILT: {
+    status: 503,
+    type: 'api_error',
+    doc: 'The dashboard is switched on but not built: run `npm run build:dashboard` (`npm install` does it) and restart, or set `dashboard.dir`.',
+  },
   PARAPET_METHOD_NOT_ALLOWED: {
     status: 405,
     type: 'invalid_request_error',

@@ -56,4 +56,9 @@ export interface AdminDeps {
   contentKey?: Uint8Array | null;
   /** Default ADMIN_BODY_LIMIT_BYTES. */
   bodyLimitBytes?: number;
+  /**
+   * Aborted when the gateway shuts down: open streams (the approvals' server-sent events) end then, so
+   * closing does not wait out its grace period for them.
+   */
+  shutdown?: AbortSignal;
 }

@@ -344,6 +344,25 @@ export const ConfigSchema = z
       })
       .prefault({})
       .describe('Streaming export of events to a SIEM (signed NDJSON webhook); see docs/operations.md.'),
+    dashboard: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Serve the dashboard (the built single-page app of packages/dashboard) at `/`. It only talks to the admin API, which keeps its own access control.',
+          ),
+        dir: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe(
+            'Directory of the built dashboard (holding index.html and assets/); null = packages/dashboard/dist beside the server.',
+          ),
+      })
+      .prefault({})
+      .describe('The web dashboard served by the gateway; see docs/dashboard.md.'),
   })
   .describe('Parapet gateway configuration (parapet.yaml).');
 

@@ -144,7 +144,7 @@ export interface DemoConfigOptions {
  * The demo configuration laid over the deployment's. Kept from the deployment: the data directory and
  * database (events land where the dashboard reads them), the event settings (content mode, batching),
  * the built-in detectors' settings (external classifiers are left out), inspection, streaming and
- * enforcement settings. Replaced: upstreams, model table and policy. Everything else (tracing, trusted
+ * enforcement settings, and the dashboard's. Replaced: upstreams, model table and policy. Everything else (tracing, trusted
  * identity headers, the SIEM sink's file settings, …) is left at its default.
  */
 export function demoConfig(base: Config, options: DemoConfigOptions): Config {
@@ -170,6 +170,7 @@ export function demoConfig(base: Config, options: DemoConfigOptions): Config {
     },
     logging: { level: options.logLevel ?? base.logging.level },
     admin: { token: options.adminToken },
+    dashboard: base.dashboard,
   };
   return buildConfig(structuredClone(raw), { env: {}, cwd: base.data_dir, file: null });
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContentMode, Decider, Detector } from '@parapet/core';
+import type { DashboardFiles } from '../dashboard/static.ts';
 import type { Authenticator } from '../identity/authenticate.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -51,6 +52,8 @@ export interface GatewayContext {
   decider: Decider;
   /** The admin API (`/admin/…`), or null when it is not configured. */
   admin: ((req: IncomingMessage, res: ServerResponse, path: string) => void) | null;
+  /** The built dashboard served at `/` (null when `dashboard.enabled` is false). */
+  dashboard: DashboardFiles | null;
   /** The live policy (null when a test or embedder supplies its own decider). */
   policy: PolicyRuntime | null;
   enforcement: {

@@ -80,6 +80,7 @@ export function createGatewayHandler(ctx: GatewayContext): Handler {
         res.end(ctx.metrics.render());
         return;
       default:
+        if (ctx.dashboard?.handle(req, res, path)) return;
         req.resume();
         sendError(
           res,

@@ -166,7 +166,7 @@ export const demoCommand = defineCommand({
       const login =
         config.admin.token === null
           ? await demoAdminLogin(server.context.store, nowOf(io))
-          : 'admin API: use the bearer token set in `admin.token` (`Authorization: Bearer …`)';
+          : 'dashboard and admin API: use the token set in `admin.token` (the dashboard\u2019s "API token" sign-in, or `Authorization: Bearer …`)';
       const key = await demoPlaygroundKey(server.context.store, nowOf(io));
       io.stderr.write(banner({ url: server.url, where, demoEvents, login, key }));
       await waitForStop(io.signal);
@@ -339,7 +339,7 @@ async function demoAdminLogin(store: import('../../store/ports.ts').Store, now: 
     await access.deleteUserSessions(existing.id);
     await appendAudit(access, now.getTime(), actor, 'users.passwd', { user: DEMO_ADMIN_ACCOUNT }, null);
   }
-  return `admin API: sign in as \`${DEMO_ADMIN_ACCOUNT}\` with password ${password} (shown once; POST /admin/api/v1/session)`;
+  return `dashboard and admin API: sign in as \`${DEMO_ADMIN_ACCOUNT}\` with password ${password} (shown once; POST /admin/api/v1/session)`;
 }
 
 /** A key for trying the demo gateway by hand: user `demo-you` in eng, app `demo-playground`. */
@@ -375,6 +375,7 @@ function banner(info: {
     `parapet demo is listening on ${info.url}`,
     `  ${SYNTHETIC_NOTICE}`,
     `  store: ${info.where} (${info.demoEvents} demo events)`,
+    `  dashboard: open ${info.url}/ and sign in (below)`,
     '  models: gpt-4o-mini, gpt-4o, claude-3-5-haiku, claude-3-5-sonnet, private-llm (all answered by the built-in echo model)',
     `  ${info.login}`,
     `  your virtual key (shown once, valid 7 days): ${info.key}`,
