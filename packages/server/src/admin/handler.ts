@@ -16,7 +16,6 @@
  * 7. Audit: a successful POST, PUT, PATCH or DELETE is appended to the audit trail (admin/auth/audit.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { ParapetError } from '@parapet/core';
 import { sendRaw, toParapetError } from '../http/respond.ts';
 import { type AccessStore, accessStoreFor } from '../store/access-store.ts';
@@ -27,6 +26,7 @@ import { type Authentication, type Authenticator, createAuthenticator } from './
 import { matchesHash } from './auth/credentials.ts';
 import { accessRoutes } from './auth/index.ts';
 import { sessionLifetimes } from './auth/session-routes.ts';
+import { type ClientOrigin, clientOriginResolver } from './client-origin.ts';
 import { ADMIN_API_PREFIX, ADMIN_BODY_LIMIT_BYTES, type AdminActor, type AdminDeps } from './context.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
 import { eventRoutes } from './event-routes.ts';
@@ -77,6 +77,7 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
     }),
     enabled: enabledCheck(deps.token, access),
     limit: deps.bodyLimitBytes ?? ADMIN_BODY_LIMIT_BYTES,
+    origin: clientOriginResolver(deps.config.admin.trusted_proxies),
   };
   return function admin(req, res, path) {
     void serve(req, res, path, served);
@@ -90,6 +91,8 @@ interface Served {
   authenticate: Authenticator;
   enabled: () => Promise<boolean>;
   limit: number;
+  /** The client's address and whether it used TLS (admin.trusted_proxies). */
+  origin: (req: IncomingMessage) => ClientOrigin;
 }
 
 /**
@@ -107,7 +110,7 @@ function enabledCheck(token: string | null, access: AccessStore): () => Promise<
 
 async function serve(req: IncomingMessage, res: ServerResponse, path: string, s: Served): Promise<void> {
   const method = req.method ?? 'GET';
-  const ip = req.socket.remoteAddress ?? null;
+  const { ip, secure } = s.origin(req);
   let route: AdminRoute | null = null;
   try {
     if (!(await s.enabled())) {
@@ -158,7 +161,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, path: string, s:
     const answerHeaders: [string, string][] = [];
     const exchange: AdminExchange = {
       ip,
-      secure: (req.socket as Partial<TLSSocket>).encrypted === true,
+      secure,
       header: (name) => headerValue(req, name),
       appendHeader: (name, value) => void answerHeaders.push([name, value]),
       session: auth.kind === 'ok' ? auth.session : null,

@@ -285,6 +285,12 @@ export const ConfigSchema = z
           })
           .default('1h')
           .describe('An admin session unused for this long ends (capped by session_ttl).'),
+        trusted_proxies: z
+          .array(z.string().refine(isIpOrCidr, { message: 'must be an IP address or a CIDR range' }))
+          .default(() => [])
+          .describe(
+            'Reverse proxies (IPs or CIDRs) in front of the admin API and dashboard whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed: the client address (sign-in limits, audit trail) and whether the request came over TLS (the Secure cookie attribute). Empty: only the socket counts.',
+          ),
       })
       .prefault({})
       .describe(
