@@ -219,6 +219,8 @@ export function createAnalyticsStore(sql: SqlAccess): AnalyticsStore {
 
   async function run(text: string, values: unknown[]): Promise<Row[]> {
     if (sql.dialect === 'sqlite') {
+      // Off the event loop when the store has a reader thread: these scans can take tens of ms.
+      if (sql.read !== undefined) return sql.read<Row>(text, values);
       let statement = cache.get(text);
       if (statement === undefined) {
         statement = sql.db.prepare(text);

@@ -278,7 +278,18 @@ export interface AcknowledgementStore {
  * `transaction` for several statements that must commit together.
  */
 export type SqlAccess =
-  | { readonly dialect: 'sqlite'; readonly db: import('better-sqlite3').Database }
+  | {
+      readonly dialect: 'sqlite';
+      readonly db: import('better-sqlite3').Database;
+      /**
+       * Runs a read-only statement off the event loop (a reader thread with its own connection), for heavy
+       * admin reads; absent when the store runs without threads.
+       */
+      readonly read?: <R extends Record<string, unknown>>(
+        sql: string,
+        params: readonly unknown[],
+      ) => Promise<R[]>;
+    }
   | {
       readonly dialect: 'postgres';
       query<R extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { sqliteIngest } from './ingest.ts';
 import { pendingMigrations } from './migrations.ts';
 import type { ApprovalRecord, EventQuery, KeyRecord, Store, VaultEntry } from './ports.ts';
+import { createSqliteReaderThread } from './sqlite-reader.ts';
 import { createSqliteWriterThread } from './sqlite-writer.ts';
 import {
   ACKNOWLEDGEMENT_COLUMNS,
@@ -231,6 +232,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   // Writes go to a worker thread by default: SQLite's WAL checkpoints fsync, which would otherwise stall
   // the event loop (and every request on it) for milliseconds at a time.
   const writer = options.writerThread === false ? null : createSqliteWriterThread({ file, busyTimeoutMs });
+  // Heavy admin reads (analytics) go to a reader thread for the same reason; with the threads off, inline.
+  const reader = options.writerThread === false ? null : createSqliteReaderThread({ file, busyTimeoutMs });
   const selectEvent = db.prepare(`SELECT ${columns} FROM events WHERE id = ?`);
   const countAll = db.prepare('SELECT count(*) FROM events').pluck();
   const insertKey = db.prepare(
@@ -250,7 +253,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   return {
     kind: 'sqlite',
-    sql: { dialect: 'sqlite', db },
+    sql: {
+      dialect: 'sqlite',
+      db,
+      ...(reader === null
+        ? {}
+        : { read: (text: string, params: readonly unknown[]) => reader.all(text, params) }),
+    },
 
     async insertEvents(events) {
       open();
@@ -485,6 +494,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (closed) return;
       closed = true;
       await writer?.close();
+      await reader?.close();
       db.close();
     },
   };
