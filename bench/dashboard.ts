@@ -4,7 +4,8 @@
 // is given — then starts a gateway on that store in its own process and times the admin API over HTTP,
 // one request at a time: the overview (target p95 ≤ 300 ms), breakdowns, people & apps, destinations,
 // and an activity page (`GET /events`, target p95 ≤ 200 ms) when the gateway has that route. It also
-// measures what the rollups cost on ingest: the same events inserted with and without them.
+// measures what the rollups cost on ingest: the same events inserted with and without them, and how
+// responsive the gateway stays (`/healthz` latency) while dashboards load the heaviest overview.
 //
 //   npm run bench:dashboard                      # 1,000,000 events, prepends a section to bench/RESULTS.md
 //   npm run bench:dashboard -- --quick           # 50,000 events, nothing written
@@ -228,6 +229,56 @@ interface StoreResult {
   /** PostgreSQL's `autovacuum` setting (the tables were vacuumed after seeding); null for SQLite. */
   autovacuum: string | null;
   scenarios: ScenarioResult[];
+  responsiveness: Responsiveness;
+}
+
+/** How long the gateway takes to answer `GET /healthz` (event-loop delay), idle and while dashboards load. */
+interface Responsiveness {
+  path: string;
+  idle: { p50Ms: number; p99Ms: number; maxMs: number };
+  busy: { p50Ms: number; p99Ms: number; maxMs: number; dashboardRequests: number };
+}
+
+const HEAVY_PATH = '/analytics/overview?since=30d&bucket=hour';
+
+/**
+ * `/healthz` timed one request at a time, first idle, then while two clients keep asking for the heaviest
+ * overview: the health check does no work, so its latency is how long the event loop was held.
+ */
+async function measureResponsiveness(url: string, token: string): Promise<Responsiveness> {
+  const probe = async (n: number): Promise<number[]> => {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await (await fetch(`${url}/healthz`)).text();
+      times.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return times;
+  };
+  const stats = (xs: number[]) => ({
+    p50Ms: round(percentile(xs, 50)),
+    p99Ms: round(percentile(xs, 99)),
+    maxMs: round(Math.max(...xs)),
+  });
+  await probe(20);
+  const idle = await probe(requests);
+  let stop = false;
+  let dashboardRequests = 0;
+  const load = async () => {
+    while (!stop) {
+      const res = await fetch(`${url}/admin/api/v1${HEAVY_PATH}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await res.text();
+      dashboardRequests++;
+    }
+  };
+  const loaders = [load(), load()];
+  const busy = await probe(requests);
+  stop = true;
+  await Promise.all(loaders);
+  return { path: '/healthz', idle: stats(idle), busy: { ...stats(busy), dashboardRequests } };
 }
 
 /**
@@ -413,6 +464,10 @@ async function seedAndMeasure(
       log(`  ${r.name}: p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms`);
       results.push(r);
     }
+    const responsiveness = await measureResponsiveness(started.url, token);
+    log(
+      `  /healthz p99: idle ${responsiveness.idle.p99Ms} ms, while dashboards load ${responsiveness.busy.p99Ms} ms`,
+    );
     return {
       kind,
       seeded,
@@ -421,6 +476,7 @@ async function seedAndMeasure(
       activity: hasEvents ? 'events route' : 'breakdown route (no GET /events route in this gateway yet)',
       autovacuum,
       scenarios: results,
+      responsiveness,
     };
   } finally {
     await gateway?.stop();
@@ -494,6 +550,16 @@ function section(r: Report): string {
         (x) =>
           `| ${x.name} (\`${x.path}\`) | ${x.p50Ms} | ${x.p95Ms} | ${x.p99Ms} | ${x.maxMs} | ${x.target === undefined ? '' : `${x.target.label} p95 ≤ ${x.target.p95Ms} ms ${x.target.met ? '✅' : '❌'}`} |`,
       ),
+      '',
+    );
+    const rs = s.responsiveness;
+    lines.push(
+      `Gateway responsiveness while dashboards load: \`GET /healthz\` (no work, so its latency is how long the event loop was held), ${n(requests)} requests one at a time, idle and then while two clients keep asking for \`${HEAVY_PATH}\` (${n(rs.busy.dashboardRequests)} of them meanwhile).`,
+      '',
+      '| /healthz | p50 ms | p99 ms | max ms |',
+      '| --- | ---: | ---: | ---: |',
+      `| idle | ${rs.idle.p50Ms} | ${rs.idle.p99Ms} | ${rs.idle.maxMs} |`,
+      `| while dashboards load | ${rs.busy.p50Ms} | ${rs.busy.p99Ms} | ${rs.busy.maxMs} |`,
       '',
     );
     if (s.autovacuum !== null) {
