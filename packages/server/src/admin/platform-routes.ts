@@ -17,7 +17,8 @@ import {
   type SiemSettings,
   storedSiemSettings,
 } from '../siem/settings.ts';
-import { parseSiemState, SIEM_STATE_KEY } from '../siem/state.ts';
+import { feedCursor, parseSiemState, SIEM_STATE_KEY } from '../siem/state.ts';
+import { createEventFeed } from '../store/ingest-feed.ts';
 import type { AdminDeps } from './context.ts';
 import { adminRoutes } from './handler.ts';
 import { AdminError } from './http.ts';
@@ -31,6 +32,7 @@ import {
   OpenApiDocument,
   PutSiemRequest,
   RevokedKey,
+  SIEM_BACKLOG_CAP,
   SiemView,
 } from './platform-schemas.ts';
 import { type AdminRoute, defineRoute } from './router.ts';
@@ -45,6 +47,7 @@ export function platformRoutes(deps: AdminDeps): AdminRoute[] {
     const effective = await loadSiemSettings(store, config, contentKey);
     const stateRecord = await store.getSetting(SIEM_STATE_KEY);
     const state = parseSiemState(stateRecord?.value);
+    const cursor = state.cursor === null ? null : feedCursor(state.cursor);
     const at = deps.clock.wallMs();
     const { secret, url, ...tunables } = effective.settings;
     return {
@@ -69,6 +72,8 @@ export function platformRoutes(deps: AdminDeps): AdminRoute[] {
           state.lease === null ? null : { ...state.lease, active: Date.parse(state.lease.expiresAt) > at },
         cursor: state.cursor,
         lagMs: state.cursor === null ? null : Math.max(0, at - Date.parse(state.cursor.from)),
+        backlog:
+          cursor === null ? null : await createEventFeed(store.sql).countAfter(cursor.seq, SIEM_BACKLOG_CAP),
         stats: state.stats,
         lastError: state.lastError,
         failures: state.failures,

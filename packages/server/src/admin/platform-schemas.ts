@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { SIEM_SECRET_MIN_LENGTH, SiemTunables } from '../siem/settings.ts';
-import { SiemCursor, SiemFailure, SiemStats } from '../siem/state.ts';
+import { SiemFailure, SiemStats, StoredSiemCursor } from '../siem/state.ts';
 
 const isoTime = z.string().describe('ISO-8601 time (UTC, milliseconds).');
 const label = z.string().trim().min(1, { message: 'must not be empty' }).max(200);
@@ -104,6 +104,9 @@ export const SiemSettingsView = z.object({
 });
 export type SiemSettingsView = z.infer<typeof SiemSettingsView>;
 
+/** `backlog` of `GET /siem` is counted up to this. */
+export const SIEM_BACKLOG_CAP = 100_000;
+
 export const SiemView = z.object({
   source: z
     .enum(['config', 'setting'])
@@ -119,11 +122,23 @@ export const SiemView = z.object({
         active: z.boolean().describe('The lease has not expired.'),
       })
       .nullable(),
-    cursor: SiemCursor.nullable().describe('How far the export got; null until the sink first runs.'),
+    cursor: StoredSiemCursor.nullable().describe(
+      'How far the export got: `{seq, through, from, until: null, after: null}`, a position in the event feed (ingest order); `{from, until, after}` (event time) only until a sink of this version first runs on a state written by an older one; null until the sink first runs.',
+    ),
     lagMs: z
       .number()
       .nullable()
-      .describe('How far behind now the cursor is (includes `delayMs`); null before the first run.'),
+      .describe(
+        'How long since the sink was last caught up, plus the settle margin on PostgreSQL (time since `cursor.from`); null before the first run.',
+      ),
+    backlog: z
+      .number()
+      .int()
+      .min(0)
+      .nullable()
+      .describe(
+        `Events stored and not yet delivered (counted up to ${SIEM_BACKLOG_CAP}); null before the first run of this version.`,
+      ),
     stats: SiemStats,
     lastError: SiemFailure.nullable(),
     failures: z.number().int().min(0).describe('Rounds in a row that ended on a failed delivery.'),

@@ -329,7 +329,7 @@ export const ConfigSchema = z
           .max(86_400_000)
           .default(120_000)
           .describe(
-            'How far behind now the sink stays, so events of requests still running (streams, held requests) are written before it passes their time; set it above your longest request.',
+            'PostgreSQL: how long a stored event waits (by the database clock) before it is exported, so concurrent inserts are read in commit order; at least 5000 is used. SQLite: no effect. The sink follows the order events are stored, so long requests need no delay.',
           ),
         content: z
           .enum(['redacted', 'none'])
@@ -341,7 +341,7 @@ export const ConfigSchema = z
           .enum(['now', 'beginning'])
           .default('now')
           .describe(
-            'Where a sink that never ran starts: events from now on, or every stored event. Later starts resume from the stored cursor.',
+            'Where a sink that never ran starts: after the events already stored (`now`), or every stored event (`beginning`). Later starts resume from the stored cursor.',
           ),
       })
       .refine((siem) => siem.url === null || siem.secret !== null, {

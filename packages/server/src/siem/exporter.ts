@@ -1,29 +1,60 @@
 /**
- * The SIEM webhook sink: reads stored events by keyset paging and POSTs them as signed NDJSON batches,
- * at least once, resuming from a durable cursor after a restart. Several replicas may run it; a lease in
- * the settings table lets exactly one export at a time, and every write of the cursor is a
- * compare-and-set that also proves the lease is still held (state.ts).
+ * The SIEM webhook sink: reads stored events in the order they were stored (the event feed,
+ * store/ingest-feed.ts) and POSTs them as signed NDJSON batches, at least once, resuming from a durable
+ * cursor after a restart. Several replicas may run it; a lease in the settings table lets exactly one
+ * export at a time, and every write of the cursor is a compare-and-set that also proves the lease is
+ * still held (state.ts).
+ *
+ * Ingest order, not event time: an event is stamped when its request starts but stored when it ends (a
+ * long stream, a request held for approval, an event replayed from the spool after an outage). Walking
+ * event time, the sink would pass the time of such an event before it is stored and never export it;
+ * walking the feed, every stored event comes after the cursor once it is stored. On PostgreSQL a row is
+ * read once it is older than a settle margin (SIEM_SETTLE_MS, or `siem.delay_ms` when longer), positions
+ * passed without a row are watched for a day and a row that shows up in one is sent late: no event is
+ * skipped silently (see ingest-feed.ts for why the margin is enough).
  *
  * Delivery ids: `dlv_` + the first 32 hex digits of the SHA-256 of the batch's event ids. A batch sent
  * again (after a failed attempt, a restart, or a lease taken over before the cursor moved) is the same
- * query on the same cursor, so it carries the same events and the same id: a receiver that remembers
- * the delivery ids it accepted (or the event ids) drops the repeat.
+ * query on the same cursor (the end of a batch is written before it is sent), so it carries the same
+ * events and the same id: a receiver that remembers the delivery ids it accepted (or the event ids) drops
+ * the repeat.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Event } from '@parapet/core';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { createEventFeed, FEED_BACKFILL_SETTING, type FeedEntry } from '../store/ingest-feed.ts';
 import type { Store } from '../store/ports.ts';
 import { type DeliveryIo, deliver, sleep } from './delivery.ts';
 import { type ContentRedactor, ndjson, siemRecord } from './record.ts';
 import { createContentRedactor } from './redact.ts';
 import { createSettingCas, type SettingCas } from './setting-cas.ts';
 import { displayUrl, loadSiemSettings, type SiemSettings, siemReady } from './settings.ts';
-import { parseSiemState, SIEM_STATE_KEY, type SiemCursor, type SiemStateValue } from './state.ts';
+import {
+  feedCursor,
+  parseSiemState,
+  SIEM_STATE_KEY,
+  type SiemCursor,
+  type SiemGap,
+  type SiemLegacyCursor,
+  type SiemStateValue,
+} from './state.ts';
 
 /** Default lease length: another replica takes over this long after the holder stops renewing. */
 export const SIEM_LEASE_MS = 60_000;
+/**
+ * Shortest settle margin on PostgreSQL: a feed row is read once it is this much older than the database's
+ * clock, far longer than an insert transaction takes from its feed row to its commit (see
+ * store/ingest-feed.ts). `siem.delay_ms` lengthens it; SQLite needs none.
+ */
+export const SIEM_SETTLE_MS = 5000;
+/** How long feed positions passed without a row are watched for a late commit. */
+export const SIEM_GAP_WATCH_MS = 24 * 3_600_000;
+/** Most gap ranges watched at once; beyond, the oldest are dropped (with a warning). */
+const MAX_GAPS = 1000;
+/** How often the holder adds feed rows for events stored without one, on PostgreSQL (SQLite: once). */
+export const SIEM_SWEEP_INTERVAL_MS = 3_600_000;
 /** Longest wait between two rounds after failures. */
 const MAX_ROUND_BACKOFF_MS = 300_000;
 const EPOCH = '1970-01-01T00:00:00.000Z';
@@ -45,6 +76,8 @@ export interface SiemExporterOptions {
   redact?: ContentRedactor;
   /** Network, randomness, sleeping and retry delays (tests shorten them). */
   io?: Partial<DeliveryIo>;
+  /** Shortest settle margin on PostgreSQL. Default SIEM_SETTLE_MS (tests shorten it). */
+  settleMs?: number;
 }
 
 /** What one round did. */
@@ -52,7 +85,7 @@ export type SiemRound =
   | { state: 'disabled'; reason: string | null }
   /** Another replica holds the lease. */
   | { state: 'standby'; holder: string; expiresAt: string }
-  /** Every event up to `now - delay_ms` is delivered. */
+  /** Every event stored before the round started (and older than the settle margin) is delivered. */
   | { state: 'caught-up'; delivered: number; batches: number }
   /** A delivery failed after its retries; the cursor did not move past it. */
   | { state: 'failed'; delivered: number; batches: number; message: string }
@@ -90,6 +123,10 @@ export function createSiemExporter(options: SiemExporterOptions): SiemExporter {
     maxDelayMs: options.io?.maxDelayMs ?? 30_000,
   };
   const cas: SettingCas = createSettingCas(store);
+  const feed = createEventFeed(store.sql);
+  const settleFloorMs = options.settleMs ?? SIEM_SETTLE_MS;
+  /** When the next sweep for events without a feed row is due (the first round sweeps). */
+  let nextSweepAt = Number.NEGATIVE_INFINITY;
   const stopping = new AbortController();
   let loop: Promise<void> | null = null;
   let lastSettings: SiemSettings | null = null;
@@ -174,53 +211,80 @@ export function createSiemExporter(options: SiemExporterOptions): SiemExporter {
     return drain(settings);
   }
 
+  /** Adds feed rows for events stored without one: on the first round, then hourly on PostgreSQL. */
+  async function sweep(at: number): Promise<void> {
+    if (at < nextSweepAt) return;
+    const added = await feed.addMissing();
+    nextSweepAt = store.kind === 'postgres' ? at + SIEM_SWEEP_INTERVAL_MS : Number.POSITIVE_INFINITY;
+    if (added > 0) {
+      logger.warn(
+        'SIEM sink found events stored without a feed row (written by an older version?); they are exported now',
+        {
+          events: added,
+        },
+      );
+    }
+  }
+
+  /**
+   * The feed cursor to start from when the state holds none: `siem.start` for a sink that never ran, or
+   * the conversion of an older version's time cursor `{from, …}` (every event with a time before `from`
+   * was delivered): the position before the first event with a time at or after `from`, or before the
+   * first event stored after the upgrade (migration 7), whichever comes first. The window that was open
+   * is sent again (a repeat receivers drop), and events stored late after the upgrade are not skipped.
+   */
+  async function startingCursor(
+    stored: SiemLegacyCursor | null,
+    settings: SiemSettings,
+    settleMs: number,
+    at: number,
+  ): Promise<SiemCursor> {
+    const fresh = { through: null, until: null, after: null } as const;
+    if (stored === null) {
+      if (settings.start === 'beginning') return { ...fresh, seq: 0, from: EPOCH };
+      return { ...fresh, seq: await feed.lastSeq(), from: iso(at - settleMs) };
+    }
+    const first = await feed.firstSeqFrom(stored.from);
+    const backfill = backfilledThrough((await store.getSetting(FEED_BACKFILL_SETTING))?.value);
+    const bounds = [first === null ? null : first - 1, backfill].filter((n): n is number => n !== null);
+    const seq = bounds.length > 0 ? Math.max(0, Math.min(...bounds)) : await feed.lastSeq();
+    logger.info('SIEM sink converted its time cursor to a position in the event feed', {
+      from: stored.from,
+      seq,
+    });
+    return { ...fresh, seq, from: stored.from };
+  }
+
   async function drain(settings: SiemSettings & { url: string; secret: string }): Promise<SiemRound> {
     let delivered = 0;
     let batches = 0;
     const progress = () => ({ delivered, batches });
-    let state = held!.state;
-    // Fixed for the round, so a round ends even while the clock moves: later events wait for the next one.
-    const horizon = iso(now() - settings.delayMs);
-    let cursor: SiemCursor = state.cursor ?? {
-      from: settings.start === 'beginning' ? EPOCH : horizon,
-      until: null,
-      after: null,
-    };
-    for (;;) {
-      if (stopping.signal.aborted || held === null) return { state: 'stopped', ...progress() };
-      if (cursor.until === null) {
-        const until = horizon;
-        if (until <= cursor.from) {
-          // Caught up: record the cursor (first run) and renew the lease.
-          if (!(await commit({ ...state, cursor }))) return { state: 'stopped', ...progress() };
-          return { state: 'caught-up', ...progress() };
-        }
-        cursor = { ...cursor, until };
-      }
-      const page = await store.queryEvents({
-        since: cursor.from,
-        until: cursor.until!,
-        ...(cursor.after === null ? {} : { after: cursor.after }),
-        limit: settings.batchSize,
+    const stopped = (): SiemRound => ({ state: 'stopped', ...progress() });
+    const at = now();
+    // SQLite has one writer: a visible row has every lower position visible too. PostgreSQL: see ingest-feed.ts.
+    const settleMs = store.kind === 'postgres' ? Math.max(settleFloorMs, settings.delayMs) : 0;
+    await sweep(at);
+    if (stopping.signal.aborted || held === null) return stopped();
+    let state = held.state;
+    let cursor = state.cursor === null ? null : feedCursor(state.cursor);
+    if (cursor === null) {
+      cursor = await startingCursor(state.cursor, settings, settleMs, at);
+      if (!(await commit({ ...state, cursor }))) return stopped();
+      state = held!.state;
+    }
+    const live = state.gaps.filter((g) => Date.parse(g.at) + SIEM_GAP_WATCH_MS > at);
+    if (live.length !== state.gaps.length) {
+      logger.debug('SIEM sink stopped watching feed gaps older than a day', {
+        gaps: state.gaps.length - live.length,
       });
-      if (page.length === 0) {
-        cursor = { from: cursor.until!, until: null, after: null };
-        if (!(await commit({ ...state, cursor }))) return { state: 'stopped', ...progress() };
-        state = held!.state;
-        continue;
-      }
-      // Persist the window before sending, so a restart re-reads the same page (same delivery id).
-      if (state.cursor?.until !== cursor.until) {
-        if (!(await commit({ ...state, cursor }))) return { state: 'stopped', ...progress() };
-        state = held!.state;
-      }
-      const delivery = deliveryId(page);
-      const body = ndjson(
-        page
-          .slice()
-          .reverse()
-          .map((event) => siemRecord(event, settings.content, redact)),
-      );
+      state = { ...state, gaps: live };
+    }
+
+    /** Sends one batch (in feed order); null once acknowledged, else how the round ends (failure recorded). */
+    const send = async (events: readonly Event[]): Promise<{ delivery: string; end: SiemRound | null }> => {
+      // The id hashes the ids last stored first, as it always hashed the batch in the order it was read.
+      const delivery = deliveryId([...events].reverse());
+      const body = ndjson(events.map((event) => siemRecord(event, settings.content, redact)));
       let firstAttempt = true;
       const outcome = await deliver(
         {
@@ -246,51 +310,114 @@ export function createSiemExporter(options: SiemExporterOptions): SiemExporter {
           },
         },
       );
-      if (!outcome.ok) {
-        if (outcome.aborted) return { state: 'stopped', ...progress() };
-        const at = iso(now());
-        logger.warn('SIEM delivery failed; the batch is sent again next round', {
+      if (outcome.ok) {
+        logger.debug('SIEM delivery accepted', {
           delivery,
-          events: page.length,
+          events: events.length,
           attempts: outcome.attempts,
           status: outcome.status,
-          reason: outcome.message,
-          url: displayUrl(settings.url),
         });
-        const failed = {
-          ...state,
-          cursor,
-          lastError: { at, message: outcome.message, status: outcome.status, delivery },
-          failures: state.failures + 1,
-        };
-        if (!(await commit(failed))) return { state: 'stopped', ...progress() };
-        return { state: 'failed', ...progress(), message: outcome.message };
+        return { delivery, end: null };
       }
-      const last = page[page.length - 1]!;
-      cursor =
-        page.length < settings.batchSize
-          ? { from: cursor.until!, until: null, after: null }
-          : { ...cursor, after: { time: iso(Date.parse(last.time)), id: last.id } };
-      delivered += page.length;
-      batches++;
-      const next: SiemStateValue = {
-        ...state,
-        cursor,
-        stats: {
-          batches: state.stats.batches + 1,
-          events: state.stats.events + page.length,
-          lastDelivery: delivery,
-          lastDeliveredAt: iso(now()),
-        },
-        failures: 0,
-      };
-      logger.debug('SIEM delivery accepted', {
+      if (outcome.aborted) return { delivery, end: stopped() };
+      logger.warn('SIEM delivery failed; the batch is sent again next round', {
         delivery,
-        events: page.length,
+        events: events.length,
         attempts: outcome.attempts,
         status: outcome.status,
+        reason: outcome.message,
+        url: displayUrl(settings.url),
       });
-      if (!(await commit(next))) return { state: 'stopped', ...progress() };
+      const failed: SiemStateValue = {
+        ...state,
+        lastError: { at: iso(now()), message: outcome.message, status: outcome.status, delivery },
+        failures: state.failures + 1,
+      };
+      if (!(await commit(failed))) return { delivery, end: stopped() };
+      return { delivery, end: { state: 'failed', ...progress(), message: outcome.message } };
+    };
+
+    /** The state after an acknowledged batch of `n` events (`late` of them from gaps). */
+    const accepted = (n: number, delivery: string, late: number, change: Partial<SiemStateValue>) => {
+      delivered += n;
+      batches++;
+      return {
+        ...state,
+        ...change,
+        stats: {
+          batches: state.stats.batches + 1,
+          events: state.stats.events + n,
+          lastDelivery: delivery,
+          lastDeliveredAt: iso(now()),
+          late: state.stats.late + late,
+        },
+        failures: 0,
+      } satisfies SiemStateValue;
+    };
+
+    // 1. Rows committed in a gap the cursor passed (a commit slower than the settle margin): sent first.
+    while (state.gaps.length > 0) {
+      if (stopping.signal.aborted || held === null) return stopped();
+      const found = await feed.within(state.gaps, settings.batchSize);
+      if (found.length === 0) break;
+      const sent = await send(found.map((f) => f.event));
+      if (sent.end !== null) return sent.end;
+      logger.warn(
+        'SIEM sink delivered events committed after it had passed their feed position; consider a longer siem.delay_ms',
+        { delivery: sent.delivery, events: found.length, settleMs },
+      );
+      const gaps = withoutPositions(
+        state.gaps,
+        found.map((f) => f.seq),
+      );
+      if (!(await commit(accepted(found.length, sent.delivery, found.length, { gaps })))) return stopped();
+      state = held!.state;
+    }
+
+    // 2. The feed after the cursor, up to its end when the round started (so a round ends under load).
+    const ceiling = await feed.lastSeq();
+    for (;;) {
+      if (stopping.signal.aborted || held === null) return stopped();
+      let entries: FeedEntry[];
+      let through: number;
+      if (cursor.through === null) {
+        entries = await feed.next(cursor.seq, { ceiling, limit: settings.batchSize, settleMs });
+        if (entries.length === 0) {
+          // Caught up: record the cursor and renew the lease.
+          cursor = { ...cursor, from: iso(at - settleMs) };
+          if (!(await commit({ ...state, cursor }))) return stopped();
+          return { state: 'caught-up', ...progress() };
+        }
+        // Fix the batch's end before sending, so a repeat re-reads the same rows (same delivery id).
+        through = entries[entries.length - 1]!.seq;
+        cursor = { ...cursor, through };
+        if (!(await commit({ ...state, cursor }))) return stopped();
+        state = held!.state;
+      } else {
+        through = cursor.through;
+        entries = await feed.range(cursor.seq, through);
+      }
+      // Positions without a row: watched from now on, never skipped silently.
+      const passed = missingPositions(cursor.seq, through, entries, iso(now()));
+      if (passed.length > 0) {
+        logger.debug('SIEM sink passed feed positions without a row; it watches them for a late commit', {
+          gaps: passed.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}-${g.to}`)).join(','),
+        });
+      }
+      const watched = watchGaps(state.gaps, passed, now());
+      if (watched.dropped > 0) {
+        logger.warn('SIEM sink watches too many feed gaps; it stops watching the oldest', {
+          dropped: watched.dropped,
+        });
+      }
+      cursor = { ...cursor, seq: through, through: null };
+      let next: SiemStateValue = { ...state, cursor, gaps: watched.gaps };
+      if (entries.length > 0) {
+        const sent = await send(entries.map((e) => e.event));
+        if (sent.end !== null) return sent.end;
+        next = accepted(entries.length, sent.delivery, 0, { cursor, gaps: watched.gaps });
+      }
+      if (!(await commit(next))) return stopped();
       state = held!.state;
     }
   }
@@ -342,4 +469,54 @@ export function deliveryId(events: readonly Pick<Event, 'id'>[]): string {
   const hash = createHash('sha256');
   for (const event of events) hash.update(event.id).update('\n');
   return `dlv_${hash.digest('hex').slice(0, 32)}`;
+}
+
+/** The positions in `(after, through]` that `entries` (in feed order) do not hold, as ranges. */
+export function missingPositions(
+  after: number,
+  through: number,
+  entries: readonly Pick<FeedEntry, 'seq'>[],
+  at: string,
+): SiemGap[] {
+  const gaps: SiemGap[] = [];
+  let expected = after + 1;
+  for (const { seq } of entries) {
+    if (seq > expected) gaps.push({ from: expected, to: seq - 1, at });
+    expected = Math.max(expected, seq + 1);
+  }
+  if (through >= expected) gaps.push({ from: expected, to: through, at });
+  return gaps;
+}
+
+/** `existing` and `added`, without gaps watched longer than SIEM_GAP_WATCH_MS, at most the newest MAX_GAPS. */
+function watchGaps(
+  existing: readonly SiemGap[],
+  added: readonly SiemGap[],
+  nowMs: number,
+): { gaps: SiemGap[]; dropped: number } {
+  const live = [...existing, ...added].filter((g) => Date.parse(g.at) + SIEM_GAP_WATCH_MS > nowMs);
+  const dropped = Math.max(0, live.length - MAX_GAPS);
+  return { gaps: live.slice(dropped), dropped };
+}
+
+/** `gaps` without the positions `found` (a gap holding one is split around it). */
+function withoutPositions(gaps: readonly SiemGap[], found: readonly number[]): SiemGap[] {
+  const sorted = [...found].sort((a, b) => a - b);
+  const out: SiemGap[] = [];
+  for (const gap of gaps) {
+    let from = gap.from;
+    for (const seq of sorted) {
+      if (seq < from || seq > gap.to) continue;
+      if (seq > from) out.push({ ...gap, from, to: seq - 1 });
+      from = seq + 1;
+    }
+    if (from <= gap.to) out.push({ ...gap, from });
+  }
+  return out;
+}
+
+/** `lastSeq` of the setting written by migration 7, or null. */
+function backfilledThrough(value: unknown): number | null {
+  const seq = (value as { lastSeq?: unknown } | null | undefined)?.lastSeq;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : null;
 }

@@ -56,7 +56,9 @@ export const SiemTunables = {
     .int()
     .min(0)
     .max(86_400_000)
-    .describe('How far behind now the sink stays (longer than your longest request).'),
+    .describe(
+      'PostgreSQL: the settle margin before a stored event is exported (at least 5000 is used); SQLite: no effect.',
+    ),
   content: z
     .enum(SIEM_CONTENT_MODES)
     .describe('`redacted`: content with findings masked; `none`: metadata only.'),

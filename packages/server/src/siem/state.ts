@@ -3,10 +3,18 @@
  * until when) and the cursor (how far the export got), so one compare-and-set moves both and a replica
  * that lost the lease cannot move the cursor.
  *
- * The cursor walks event time in windows `[from, until)`, each drained newest first by keyset paging
- * (`store.queryEvents` with `since`, `until`, `after`): `after` is the last event delivered in the open
- * window. When a window is drained, `from` becomes its `until` and the next window opens up to
- * `now - delay_ms`. Every event with a time before `from` has been delivered.
+ * The cursor follows the event feed (store/ingest-feed.ts): every stored event in the order it was stored.
+ * `seq` is the feed position up to which everything has been delivered; `through`, while a batch is being
+ * delivered, is the last position of that batch, written before it is sent, so a batch sent again (after a
+ * failure, a restart, a lease taken over) is read back as the same rows: the same events, the same
+ * delivery id. Positions the cursor passed without a row (on PostgreSQL a rolled-back insert, or one not
+ * yet committed) are kept in `gaps` for a while, and a row that shows up in one is delivered late.
+ *
+ * Earlier versions (before schema migration 7) walked event time instead (`{from, until, after}`,
+ * windows drained newest first). Such a cursor is read once and converted (see exporter.ts); the new
+ * cursor keeps `from` (and `until: null`, `after: null`) so a replica of the older version still running
+ * during a rolling upgrade can read the state, respect the lease and, should it take over, resume near
+ * where the export is.
  */
 import { z } from 'zod';
 
@@ -23,7 +31,8 @@ export const SiemLease = z.object({
 });
 export type SiemLease = z.infer<typeof SiemLease>;
 
-export const SiemCursor = z.object({
+/** The cursor of versions that walked event time; read once and converted. */
+export const SiemLegacyCursor = z.object({
   from: isoTime.describe('Every event with an earlier time has been delivered.'),
   until: isoTime.nullable().describe('End (exclusive) of the window being drained; null between windows.'),
   after: z
@@ -31,13 +40,56 @@ export const SiemCursor = z.object({
     .nullable()
     .describe('The oldest event delivered in the open window (keyset position); null before the first.'),
 });
+export type SiemLegacyCursor = z.infer<typeof SiemLegacyCursor>;
+
+const feedPosition = z.number().int().min(0);
+
+export const SiemCursor = z.object({
+  seq: feedPosition.describe(
+    'Feed position (ingest order) up to which every stored event has been delivered; 0: none yet.',
+  ),
+  through: feedPosition
+    .nullable()
+    .describe(
+      'Last feed position of the batch being delivered (fixed before it is sent); null between batches.',
+    ),
+  from: isoTime.describe(
+    'When the sink last caught up, less the settle margin (the time `lagMs` counts from); also what a replica of an older version would resume from.',
+  ),
+  until: z.null().describe('Always null (kept for replicas of an older version).'),
+  after: z.null().describe('Always null (kept for replicas of an older version).'),
+});
 export type SiemCursor = z.infer<typeof SiemCursor>;
+
+/** The cursor as stored: the feed cursor, or the time cursor of an older version (until converted). */
+export const StoredSiemCursor = z.union([SiemCursor, SiemLegacyCursor]);
+export type StoredSiemCursor = z.infer<typeof StoredSiemCursor>;
+
+/** A feed cursor, or null for the time cursor of an older version. */
+export function feedCursor(cursor: StoredSiemCursor): SiemCursor | null {
+  return 'seq' in cursor ? cursor : null;
+}
+
+export const SiemGap = z.object({
+  from: feedPosition.describe('First position of the gap.'),
+  to: feedPosition.describe('Last position of the gap (inclusive).'),
+  at: isoTime.describe('When the cursor passed it; it is watched for SIEM_GAP_WATCH_MS from then.'),
+});
+export type SiemGap = z.infer<typeof SiemGap>;
 
 export const SiemStats = z.object({
   batches: z.number().int().min(0).describe('Deliveries acknowledged with a 2xx.'),
   events: z.number().int().min(0).describe('Events in those deliveries.'),
   lastDelivery: z.string().nullable(),
   lastDeliveredAt: isoTime.nullable(),
+  late: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      'Of those events, the ones found in a gap the cursor had passed (committed after the settle margin).',
+    ),
 });
 export type SiemStats = z.infer<typeof SiemStats>;
 
@@ -52,7 +104,9 @@ export type SiemFailure = z.infer<typeof SiemFailure>;
 
 export const SiemStateValue = z.object({
   lease: SiemLease.nullable(),
-  cursor: SiemCursor.nullable().describe('Null until the sink first runs.'),
+  cursor: StoredSiemCursor.nullable().describe('Null until the sink first runs.'),
+  /** Feed positions passed without a row, watched in case a late commit fills them. */
+  gaps: z.array(SiemGap).default([]),
   stats: SiemStats,
   lastError: SiemFailure.nullable(),
   /** Rounds in a row that ended on a failed delivery; 0 after a success. */
@@ -63,7 +117,8 @@ export type SiemStateValue = z.infer<typeof SiemStateValue>;
 export const INITIAL_SIEM_STATE: SiemStateValue = Object.freeze({
   lease: null,
   cursor: null,
-  stats: { batches: 0, events: 0, lastDelivery: null, lastDeliveredAt: null },
+  gaps: [],
+  stats: { batches: 0, events: 0, lastDelivery: null, lastDeliveredAt: null, late: 0 },
   lastError: null,
   failures: 0,
 }) as SiemStateValue;

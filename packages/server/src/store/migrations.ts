@@ -21,6 +21,7 @@ import { ADMIN_ACCESS_MIGRATION } from './migrations/0003-admin-access.ts';
 import { ANALYTICS_MIGRATION } from './migrations/0004-analytics.ts';
 import { DISCOVERY_MIGRATION } from './migrations/0005-discovery.ts';
 import { EVENT_SEARCH_MIGRATION } from './migrations/0006-event-search.ts';
+import { EVENT_FEED_MIGRATION } from './migrations/0007-event-feed.ts';
 
 export interface Migration {
   /** 1, 2, 3, … without gaps. */
@@ -260,6 +261,7 @@ CREATE INDEX acknowledgements_expires_idx ON acknowledgements (expires_at);
   ANALYTICS_MIGRATION,
   DISCOVERY_MIGRATION,
   EVENT_SEARCH_MIGRATION,
+  EVENT_FEED_MIGRATION,
 ]);
 
 /** The newest schema version this code knows. */
