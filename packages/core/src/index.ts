@@ -1,6 +1,7 @@
 export * from './detectors/index.ts';
 export * from './errors/codes.ts';
 export * from './eval/index.ts';
+export * from './fairness/index.ts';
 export * from './language/detect-language.ts';
 export * from './ml/index.ts';
 export * from './model/index.ts';

@@ -11,6 +11,7 @@ import { ActivityPage } from './pages/Activity.tsx';
 import { ApprovalsPage } from './pages/Approvals.tsx';
 import { DiscoveryPage } from './pages/Discovery.tsx';
 import { EventDetailPage } from './pages/EventDetail.tsx';
+import { FairnessPage } from './pages/Fairness.tsx';
 import { KeysPage } from './pages/Keys.tsx';
 import { OverviewPage } from './pages/Overview.tsx';
 import { PeoplePage } from './pages/People.tsx';
@@ -51,6 +52,13 @@ const NAV: readonly NavItem[] = [
     permission: 'analytics.read',
     key: 'p',
     render: (s, r) => <PeoplePage session={s} route={r} />,
+  },
+  {
+    path: 'fairness',
+    label: 'Fairness',
+    permission: 'analytics.read',
+    key: 'f',
+    render: (s, r) => <FairnessPage session={s} route={r} />,
   },
   {
     path: 'policies',

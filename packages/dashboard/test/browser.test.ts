@@ -38,6 +38,7 @@ const NAV: readonly [label: string, permission: Parameters<typeof roleAllows>[1]
   ['Overview', 'analytics.read'],
   ['Activity', 'events.read'],
   ['People & apps', 'analytics.read'],
+  ['Fairness', 'analytics.read'],
   ['Policies', 'policies.read'],
   ['Approvals', 'approvals.read'],
   ['Discovery', 'discovery.read'],
@@ -232,7 +233,16 @@ describe('dashboard in a browser', { skip: missing ?? false }, () => {
       await page.evaluate((t) => {
         document.documentElement.dataset.theme = t;
       }, theme);
-      for (const path of ['people', 'discovery', 'keys', 'users', 'settings', 'policies', 'approvals']) {
+      for (const path of [
+        'people',
+        'fairness',
+        'discovery',
+        'keys',
+        'users',
+        'settings',
+        'policies',
+        'approvals',
+      ]) {
         await page.goto(`${s.gw.url}/#/${path}`);
         await page.locator('main h1').waitFor();
         await page.waitForFunction(() => document.querySelector('main .loading') === null);

@@ -21,6 +21,7 @@ import { sendRaw, toParapetError } from '../http/respond.ts';
 import { type AccessStore, accessStoreFor } from '../store/access-store.ts';
 import { analyticsRoutes } from './analytics-routes.ts';
 import { approvalRoutes } from './approval-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { appendAudit, automaticAuditDetails } from './auth/audit.ts';
 import { type Authentication, type Authenticator, createAuthenticator } from './auth/authenticate.ts';
 import { matchesHash } from './auth/credentials.ts';
@@ -49,6 +50,7 @@ export function adminRoutes(deps: AdminDeps): AdminRoute[] {
     ...globalRoutes(deps),
     ...approvalRoutes(deps),
     ...analyticsRoutes(deps),
+    ...auditRoutes(deps),
     ...eventRoutes(deps),
     ...discoveryRoutes(deps),
     ...platformRoutes(deps),

@@ -9,6 +9,7 @@ import { ConfigError } from '../config/index.ts';
 import { type CliIo, type Command, EXIT } from './command.ts';
 import { analyticsRebuildCommand } from './commands/analytics.ts';
 import { approvalsApproveCommand, approvalsDenyCommand, approvalsListCommand } from './commands/approvals.ts';
+import { AUDIT_COMMANDS } from './commands/audit.ts';
 import { DEMO_COMMANDS } from './commands/demo.ts';
 import { discoverCommand } from './commands/discover.ts';
 import { evalCommand } from './commands/eval.ts';
@@ -43,6 +44,7 @@ export const COMMANDS: readonly Command[] = [
   approvalsDenyCommand,
   analyticsRebuildCommand,
   discoverCommand,
+  ...AUDIT_COMMANDS,
   ...USERS_COMMANDS,
   ...TOKENS_COMMANDS,
   ...DEMO_COMMANDS,

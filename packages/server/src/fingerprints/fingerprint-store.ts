@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-// TODO(lead): import from '@parapet/core' once packages/core/src/index.ts re-exports detectors/index.ts.
 import {
   FINGERPRINT_DEFAULT_K,
   FINGERPRINT_DEFAULT_WINDOW,
