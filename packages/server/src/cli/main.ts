@@ -20,6 +20,7 @@ import {
 } from './commands/fingerprint.ts';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.ts';
 import { POLICY_COMMANDS } from './commands/policy.ts';
+import { REDTEAM_COMMANDS } from './commands/redteam.ts';
 import { scanCommand } from './commands/scan.ts';
 import { serveCommand } from './commands/serve.ts';
 import { TOKENS_COMMANDS } from './commands/tokens.ts';
@@ -45,6 +46,7 @@ export const COMMANDS: readonly Command[] = [
   analyticsRebuildCommand,
   discoverCommand,
   ...AUDIT_COMMANDS,
+  ...REDTEAM_COMMANDS,
   ...USERS_COMMANDS,
   ...TOKENS_COMMANDS,
   ...DEMO_COMMANDS,
