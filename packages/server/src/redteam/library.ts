@@ -13,6 +13,13 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import excessiveAgency from './probes/excessive-agency.json' with { type: 'json' };
+import indirectInjection from './probes/indirect-injection.json' with { type: 'json' };
+import jailbreak from './probes/jailbreak.json' with { type: 'json' };
+import multiTurnEscalation from './probes/multi-turn-escalation.json' with { type: 'json' };
+import promptInjection from './probes/prompt-injection.json' with { type: 'json' };
+import sensitiveDataLeakage from './probes/sensitive-data-leakage.json' with { type: 'json' };
+import systemPromptExtraction from './probes/system-prompt-extraction.json' with { type: 'json' };
 import type { Probe, ProbeCategory } from './types.ts';
 
 /** The library's version: bump it when a probe is added or changed (and set that probe's `version`). */
@@ -34,8 +41,22 @@ export type SuiteName = (typeof SUITES)[number];
 /** Placeholders a probe may use: expanded by the planner (canary, goal) or the runner (secret, pii). */
 export const PLACEHOLDERS = ['{{canary}}', '{{goal}}', '{{secret}}', '{{pii}}'] as const;
 
-/** The built-in library's directory. */
+/** The built-in library's directory (in the sources; the bundle carries the files inside itself). */
 export const PROBES_DIR = fileURLToPath(new URL('./probes/', import.meta.url));
+
+/**
+ * The built-in library's files, imported (not read from disk) so the bundled CLI carries them too. A test
+ * checks this list against the files in PROBES_DIR.
+ */
+export const BUILTIN_PROBE_FILES: readonly (readonly [name: string, data: unknown])[] = [
+  ['excessive-agency.json', excessiveAgency],
+  ['indirect-injection.json', indirectInjection],
+  ['jailbreak.json', jailbreak],
+  ['multi-turn-escalation.json', multiTurnEscalation],
+  ['prompt-injection.json', promptInjection],
+  ['sensitive-data-leakage.json', sensitiveDataLeakage],
+  ['system-prompt-extraction.json', systemPromptExtraction],
+];
 
 const OwaspId = z.string().regex(/^LLM(0[1-9]|10):2025$/, 'an OWASP LLM Top 10 2025 id such as LLM01:2025');
 const AtlasId = z
@@ -221,6 +242,10 @@ function readProbeFile(path: string): unknown[] {
   } catch (err) {
     throw new ProbeLibraryError('unreadable probe file', [`${path}: ${(err as Error).message}`]);
   }
+  return probesOfFile(data, path);
+}
+
+function probesOfFile(data: unknown, path: string): unknown[] {
   const file = ProbeFileSchema.safeParse(data);
   if (!file.success) {
     throw new ProbeLibraryError('unreadable probe file', [
@@ -242,7 +267,7 @@ let builtinCache: Probe[] | null = null;
 /** The whole built-in library, validated (cached). */
 export function builtinProbes(): Probe[] {
   if (builtinCache === null) {
-    const raw = probeFilesIn(PROBES_DIR).flatMap((f) => readProbeFile(f));
+    const raw = BUILTIN_PROBE_FILES.flatMap(([name, data]) => probesOfFile(data, name));
     builtinCache = validateProbes(raw, 'library');
   }
   return builtinCache;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -7,10 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { CONVERTER_NAMES } from '../../src/redteam/converters.ts';
 import { GoalsFileError, parseGoals, readGoals } from '../../src/redteam/goals.ts';
 import {
+  BUILTIN_PROBE_FILES,
   builtinProbes,
   LIBRARY_VERSION,
   loadProbes,
   PROBE_CATEGORIES,
+  PROBES_DIR,
   ProbeLibraryError,
   probeTexts,
   validateProbes,
@@ -284,4 +286,11 @@ describe('goals file', () => {
       assert.deepEqual(readGoals(file, { limit: 5 }), goals.slice(0, 5));
     });
   }
+});
+
+test('the imported built-in files are exactly the JSON files of the probes directory', () => {
+  const onDisk = readdirSync(PROBES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  assert.deepEqual(BUILTIN_PROBE_FILES.map(([name]) => name).sort(), onDisk);
 });
