@@ -66,6 +66,49 @@ const ADDRESS_JOIN_RE = /^(?:,[ \t]{0,4}|,?[ \t]{0,4}(?:\r?\n[ \t>?,]{0,8}){1,2}
 /** What may precede an address block on its first line: indentation, quote marks, a short label. */
 const LINE_LEAD_RE = /^[ \t>]{0,12}(?:\p{L}{2,16}[ \t]{0,2}:[ \t]{0,12})?$/u;
 const NUMBER_RE = /^\p{N}{1,6}\p{L}?$/u;
+/** A letterhead line: quote marks or an optional `Name:` label, then words without digits or colons. */
+const LETTERHEAD_LINE_RE =
+  /^([ \t>?]{0,12}(?:name[ \t]{0,2}:[ \t]{0,12})?)(\p{L}[\p{L}\p{M}'’.&,-]*(?: [\p{L}\p{M}'’.&,-]+){0,6}?)[ \t\r]*$/iu;
+/** Last words of a job-title line (`Leasing consultant`), which is neither a person nor a company. */
+const JOB_WORDS: ReadonlySet<string> = new Set([
+  'consultant',
+  'manager',
+  'engineer',
+  'director',
+  'officer',
+  'assistant',
+  'analyst',
+  'developer',
+  'designer',
+  'accountant',
+  'administrator',
+  'coordinator',
+  'specialist',
+  'technician',
+  'representative',
+  'executive',
+  'president',
+  'secretary',
+  'clerk',
+  'nurse',
+  'teacher',
+  'lawyer',
+  'attorney',
+  'agent',
+  'advisor',
+  'adviser',
+  'editor',
+  'writer',
+  'scientist',
+  'architect',
+  'supervisor',
+  'intern',
+  'associate',
+  'ceo',
+  'cto',
+  'cfo',
+  'coo',
+]);
 
 /** Text between two tokens. */
 function gapBetween(text: string, a: Token, b: Token): string {
@@ -786,6 +829,7 @@ class Scanner {
         text.slice(lead.end, addr.start) === ' ';
       const block = this.lineInitial(hasLead ? lead.start : addr.start) && this.nextPartOnNewLine(addr.end);
       if (hasLead) addr.start = lead.start;
+      if (block) this.letterhead(addr.start);
       let end = addr.end;
       let i = this.firstTokenFrom(end);
       // `31 Rue de la Paix, Paris`: a street and a bare city only is a street and a place, not one block.
@@ -888,6 +932,75 @@ class Scanner {
         this.out.push(...kept);
       }
     }
+  }
+
+  /**
+   * The lines just above a block address (an envelope, a letterhead, a signature): the first line of two
+   * to four name words is the addressee (PERSON), the same name repeated is the addressee again, and the
+   * lines between the addressee and the street are the company (ORGANIZATION) unless they name a job.
+   * Looks at most three lines up (one blank line allowed right above the street); stops at any line
+   * that holds a digit, a colon (other than a `Name:` label) or more than six words.
+   */
+  letterhead(streetStart: number): void {
+    const { text } = this;
+    const lines: { start: number; end: number; words: string[] }[] = [];
+    let cursor = text.lastIndexOf('\n', streetStart - 1);
+    let blank = 0;
+    while (cursor > 0 && lines.length < 3) {
+      const lineStart = text.lastIndexOf('\n', cursor - 1) + 1;
+      const raw = text.slice(lineStart, cursor);
+      cursor = lineStart - 1;
+      if (raw.trim() === '') {
+        if (lines.length > 0 || ++blank > 1) break;
+        continue;
+      }
+      const m = LETTERHEAD_LINE_RE.exec(raw);
+      if (m === null) break;
+      const start = lineStart + m[1]!.length;
+      const words = m[2]!.split(/[ ,]+/u).filter((w) => w.length > 0);
+      if (words.length > 6) break;
+      lines.unshift({ start, end: start + m[2]!.length, words });
+      if (cursor < 0) break;
+    }
+    let person: string | null = null;
+    for (const line of lines) {
+      const content = text.slice(line.start, line.end);
+      if (person === null) {
+        if (this.personLine(line.words)) {
+          person = content.toLowerCase();
+          this.add('PERSON', line.start, line.end, 0.7, '.letterhead', 'addressee line above an address');
+        }
+      } else if (content.toLowerCase() === person) {
+        this.add('PERSON', line.start, line.end, 0.7, '.letterhead', 'addressee line above an address');
+      } else if (!JOB_WORDS.has(line.words.at(-1)!.toLowerCase())) {
+        this.add(
+          'ORGANIZATION',
+          line.start,
+          line.end,
+          0.65,
+          '.letterhead',
+          'company line between the addressee and the address',
+        );
+      }
+    }
+  }
+
+  /** Two to four name words, all capitalised or all lower case, none a common or organisation word. */
+  personLine(words: string[]): boolean {
+    if (words.length < 2 || words.length > 4) return false;
+    const lower = words.every((w) => w === w.toLowerCase());
+    let named = 0;
+    for (const w of words) {
+      const l = w.toLowerCase().replace(/\.$/u, '');
+      if (ORG_SUFFIXES.has(l) || l === 'and' || l === '&') return false;
+      if (PARTICLES.has(l) || /^\p{L}$/u.test(l)) continue;
+      if (!lower && !/^\p{Lu}/u.test(w)) return false;
+      const known = this.gz.given.has(l) || this.gz.surnames.has(l);
+      if (!known && (this.gz.common.has(l) || this.gz.stopwords.has(l) || this.gz.places.has(l)))
+        return false;
+      named++;
+    }
+    return named >= 2;
   }
 
   /**

@@ -203,3 +203,55 @@ describe('names detector: postal address layouts', () => {
     assert.ok(found('Send it to PO Box 77, thanks.').includes('STREET_ADDRESS:PO Box 77'));
   });
 });
+
+describe('names detector: letterhead lines above a block address', () => {
+  test('the addressee line is a person and the line under it a company', () => {
+    const text = 'Odile Verhaegen\nBrightmoor Analytics\n12 Larkspur Road\nSuite 4\nLeeds';
+    const f = found(text);
+    assert.ok(f.includes('PERSON:Odile Verhaegen'), f.join(' | '));
+    assert.ok(f.includes('ORGANIZATION:Brightmoor Analytics'), f.join(' | '));
+  });
+
+  test('a repeated addressee after the company is the person again, quote marks allowed', () => {
+    const text =
+      '>Tomasz Wielgosz\n>Kettlewell Partners\n>Tomasz Wielgosz\n>77 Harbour Street\n>Apt. 9\n>Bristol';
+    const f = found(text);
+    assert.equal(f.filter((x) => x === 'PERSON:Tomasz Wielgosz').length, 2, f.join(' | '));
+  });
+
+  test('a job-title line is neither a person nor a company', () => {
+    const text = 'Odile Verhaegen\nSenior consultant\n12 Larkspur Road\nSuite 4\nLeeds';
+    const f = found(text);
+    assert.ok(f.includes('PERSON:Odile Verhaegen'), f.join(' | '));
+    assert.ok(!f.some((x) => x.includes('Senior consultant')), f.join(' | '));
+  });
+
+  test('prose or a label above an address is not a person', () => {
+    for (const text of [
+      'Please send the parcel here\n12 Larkspur Road\nSuite 4\nLeeds',
+      'Shipping address:\n12 Larkspur Road\nSuite 4\nLeeds',
+      'Thank you\n12 Larkspur Road\nSuite 4\nLeeds',
+    ]) {
+      const f = found(text);
+      assert.ok(!f.some((x) => x.startsWith('PERSON:') || x.startsWith('ORGANIZATION:')), f.join(' | '));
+    }
+  });
+
+  test('name lines above an inline address (not a block) are left to the other rules', () => {
+    const f = found('Read the news today\nWe met at 12 Larkspur Road in Leeds.');
+    assert.ok(!f.some((x) => x.startsWith('PERSON:')), f.join(' | '));
+  });
+});
+
+describe('names detector: common given names', () => {
+  test('frequent English given names are known', () => {
+    for (const name of ['Tiffany', 'Maureen', 'Sheila', 'Bryce', 'Devin']) {
+      const text = `Yesterday I had lunch with ${name} Okafor at the office.`;
+      assert.ok(found(text).includes(`PERSON:${name} Okafor`), `${name}: ${found(text).join(' | ')}`);
+    }
+  });
+
+  test('a given name that is also a common word stays out of the list', () => {
+    assert.deepEqual(found('The dawn was cold and the amber light faded.'), []);
+  });
+});
