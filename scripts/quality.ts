@@ -54,9 +54,9 @@ const POLICY_PII_TYPES = new Set([
 
 /** Enforced floors (see the header). Raise them when the measured values rise; never lower them silently. */
 const FLOORS = {
-  // Measured 0.842 on the report split (2026-11-28, after the letterhead rule): below the 0.85 target;
-  // unseen names and organisations are the gap.
-  piiSpanF1: 0.84,
+  // Measured 0.850 on the report split (2026-11-28, after the place-cue and employer-cue rules): the 0.85
+  // target is met and enforced.
+  piiSpanF1: 0.85,
   // Measured 0.902 on the report split (2026-11-27): the 0.90 target is met and enforced.
   secretsF1: 0.9,
   /** `task:dataset` → highest allowed false-positive rate, where it differs from the 1% target. */

@@ -6,6 +6,7 @@ import {
   ADDRESS_CUES,
   LOCATION_PHRASES,
   LOCATION_STRONG_PHRASES,
+  ORG_EMPLOYER_PHRASES,
   ORG_LEGAL_FORMS,
   ORG_PHRASES,
   ORG_SUFFIXES,
@@ -13,6 +14,8 @@ import {
   PERSON_CUES_STRONG,
   PERSON_CUES_WEAK,
   PERSON_PHRASES,
+  PLACE_LABELS,
+  PLACE_PREFIXES,
   STREET_ENDINGS,
   STREET_PREFIXES,
   STREET_SUFFIXES,
@@ -59,6 +62,16 @@ const RULE_PREFIX: Record<NamesType, string> = {
 // Ties between overlapping candidates of equal score go to the more specific type.
 const PRIORITY: Record<NamesType, number> = { STREET_ADDRESS: 4, ORGANIZATION: 3, PERSON: 2, LOCATION: 1 };
 
+/** Nouns that say the subject of `X is a …` is an organisation. */
+const ORG_NOUNS: ReadonlySet<string> = new Set(
+  'company companies agency firm bank startup start-up nonprofit non-profit organization organisation corporation manufacturer retailer consultancy publisher charity conglomerate brainchild'.split(
+    ' ',
+  ),
+);
+/** Words that may follow the organisation noun and still end its noun phrase. */
+const ORG_NOUN_FOLLOWERS: ReadonlySet<string> = new Set(
+  'that which based founded headquartered in with from of and specializing specialising'.split(' '),
+);
 /** Score of two or three capitalised, non-dictionary words with no other evidence. */
 const UNKNOWN_PAIR_SCORE = 0.55;
 /** What may separate the lines of one postal address. */
@@ -495,23 +508,34 @@ class Scanner {
     while (i < toks.length) {
       const t = toks[i]!;
       if (t.shape !== 'cap' && t.shape !== 'upper') {
+        // `we moved here from tunisia`: a known place in lower case after a strong place cue.
+        if (t.shape === 'lower' && this.hasPhraseBefore(i, LOCATION_STRONG_PHRASES)) {
+          const end = this.placeEnd(i, maxN);
+          if (end >= 0) {
+            this.add(
+              'LOCATION',
+              t.start,
+              toks[end]!.end,
+              0.7,
+              '.lower-cue',
+              'known place in lower case after a place cue',
+            );
+            i = end + 1;
+            continue;
+          }
+        }
         i++;
         continue;
       }
       // Longest gazetteer phrase starting here.
-      let matchEnd = -1;
-      let key = '';
-      for (let j = i; j < toks.length && j - i < maxN; j++) {
-        if (j > i) {
-          const gap = gapBetween(this.text, toks[j - 1]!, toks[j]!);
-          if (gap !== ' ' && !(gap === '. ' && toks[j - 1]!.dot)) break;
-          key += ' ';
-        }
-        key += toks[j]!.lower;
-        if (gz.places.has(key)) matchEnd = j;
-      }
+      const matchEnd = this.placeEnd(i, maxN);
       const cue = this.hasPhraseBefore(i, LOCATION_PHRASES);
-      const strong = this.hasPhraseBefore(i, LOCATION_STRONG_PHRASES);
+      const strong = this.hasPhraseBefore(i, LOCATION_STRONG_PHRASES) || this.placeLabelBefore(i);
+      // `Mobile: 0490 39 07 81`: a one-word place used as the label of a phone or fax number.
+      if (matchEnd === i && /^:[ \t]*[+(\d]/u.test(this.text.slice(t.end, t.end + 4))) {
+        i++;
+        continue;
+      }
       if (matchEnd >= 0) {
         const single = matchEnd === i;
         let score = 0.75;
@@ -530,7 +554,13 @@ class Scanner {
         i = matchEnd + 1;
         continue;
       }
-      if (strong && !this.isStop(t)) {
+      const prefixed =
+        PLACE_PREFIXES.has(t.lower) &&
+        i + 1 < toks.length &&
+        toks[i + 1]!.shape === t.shape &&
+        spaceGap(this.text, t, toks[i + 1]!) &&
+        !this.isStop(toks[i + 1]!);
+      if (strong && (!this.isStop(t) || prefixed)) {
         let j = i;
         while (j + 1 < toks.length && j - i < 3 && toks[j + 1]!.shape === t.shape) {
           if (!spaceGap(this.text, toks[j]!, toks[j + 1]!)) break;
@@ -542,6 +572,56 @@ class Scanner {
       }
       i++;
     }
+  }
+
+  /**
+   * `Coden is a design agency based in …`: the run is followed by `is a`/`is an` and, within six words,
+   * an organisation noun that ends the noun phrase (not `is a bank manager`).
+   */
+  describedAsOrganisation(runEnd: number): boolean {
+    const toks = this.tokens;
+    const is = toks[runEnd + 1];
+    const art = toks[runEnd + 2];
+    if (is?.lower !== 'is' || (art?.lower !== 'a' && art?.lower !== 'an')) return false;
+    for (let k = runEnd + 3; k < toks.length && k <= runEnd + 8; k++) {
+      const t = toks[k]!;
+      if (k > runEnd + 1 && hasBreak(this.text, toks[k - 1]!.end, t.start)) return false;
+      if (!ORG_NOUNS.has(t.lower)) continue;
+      const next = toks[k + 1];
+      return (
+        next === undefined ||
+        hasBreak(this.text, t.end, next.start) ||
+        /,/u.test(gapBetween(this.text, t, next)) ||
+        ORG_NOUN_FOLLOWERS.has(next.lower)
+      );
+    }
+    return false;
+  }
+
+  /** Index of the last token of the longest gazetteer place starting at token `i`, or -1. */
+  placeEnd(i: number, maxN: number): number {
+    const toks = this.tokens;
+    let matchEnd = -1;
+    let key = '';
+    for (let j = i; j < toks.length && j - i < maxN; j++) {
+      if (j > i) {
+        const gap = gapBetween(this.text, toks[j - 1]!, toks[j]!);
+        if (gap !== ' ' && !(gap === '. ' && toks[j - 1]!.dot)) break;
+        key += ' ';
+      }
+      key += toks[j]!.lower;
+      if (this.gz.places.has(key)) matchEnd = j;
+    }
+    return matchEnd;
+  }
+
+  /** True when token `i` follows a place field label (`Where: …`, `Location: …`). */
+  placeLabelBefore(i: number): boolean {
+    if (i === 0) return false;
+    const prev = this.tokens[i - 1]!;
+    return (
+      PLACE_LABELS.has(prev.lower) && /^:[ \t]{1,12}$/u.test(gapBetween(this.text, prev, this.tokens[i]!))
+    );
   }
 
   organizations(): void {
@@ -594,12 +674,24 @@ class Scanner {
         );
         continue;
       }
-      if (this.hasPhraseBefore(a, ORG_PHRASES) && !this.isStop(toks[a]!)) {
+      if (a === runStart && !this.isStop(toks[a]!) && this.describedAsOrganisation(runEnd)) {
         this.add(
           'ORGANIZATION',
           toks[a]!.start,
           toks[runEnd]!.end,
-          0.6,
+          0.7,
+          '.described',
+          'name described as a company, agency or similar',
+        );
+        continue;
+      }
+      if (this.hasPhraseBefore(a, ORG_PHRASES) && !this.isStop(toks[a]!)) {
+        // An explicit employment cue (`I work for X`) outweighs surname-only person evidence.
+        this.add(
+          'ORGANIZATION',
+          toks[a]!.start,
+          toks[runEnd]!.end,
+          this.hasPhraseBefore(a, ORG_EMPLOYER_PHRASES) ? 0.7 : 0.6,
           '.context',
           'capitalised name after an employer cue',
         );

@@ -320,7 +320,27 @@ export const LOCATION_STRONG_PHRASES: ReadonlySet<string> = new Set([
   'returned to',
   'grew up in',
   'up in',
+  'arrived at',
+  'arrived in',
+  'home city',
+  'home town',
+  'hometown',
+  'city of',
+  'town of',
+  'village of',
+  'i am in',
+  'headquartered in',
 ]);
+
+/** First words of multi-word place names ("New Westminster", "San José") that are stopwords alone. */
+export const PLACE_PREFIXES: ReadonlySet<string> = new Set(
+  'new san santa santo são saint st sankt port fort mount north south east west upper lower great little los las la le el'.split(
+    ' ',
+  ),
+);
+
+/** Field labels that introduce a place (`Where: …`, `Location: …`). */
+export const PLACE_LABELS: ReadonlySet<string> = new Set(['where', 'location', 'venue', 'city', 'hometown']);
 
 /** Words that end an organisation name. */
 export const ORG_SUFFIXES: ReadonlySet<string> = new Set([
@@ -412,8 +432,31 @@ export const ORG_LEGAL_FORMS: ReadonlySet<string> = new Set([
   'lda',
 ]);
 
+/** Explicit employment cues: a capitalised name right after them is the employer, not a person. */
+export const ORG_EMPLOYER_PHRASES: ReadonlySet<string> = new Set([
+  'work for',
+  'works for',
+  'worked for',
+  'working for',
+  'work at',
+  'works at',
+  'worked at',
+  'working at',
+  'employed by',
+  'employed at',
+  'employee of',
+  'hired by',
+  'job at',
+]);
+
 /** Cues before an organisation name. */
 export const ORG_PHRASES: ReadonlySet<string> = new Set([
+  'working for',
+  'working at',
+  'employed at',
+  'employee of',
+  'hired by',
+  'job at',
   'work for',
   'works for',
   'worked for',

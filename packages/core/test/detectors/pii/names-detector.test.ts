@@ -255,3 +255,44 @@ describe('names detector: common given names', () => {
     assert.deepEqual(found('The dawn was cold and the amber light faded.'), []);
   });
 });
+
+describe('names detector: place and organisation cues', () => {
+  test('unknown capitalised words after new strong place cues are places', () => {
+    for (const [text, want] of [
+      ['The delegation arrived at Vrelnik this morning.', 'LOCATION:Vrelnik'],
+      ['The band comes from the home city Ostrava.', 'LOCATION:Ostrava'],
+      ['I am in Kelmarsh for a conference.', 'LOCATION:Kelmarsh'],
+      ['Where: Brindlecombe, near the station', 'LOCATION:Brindlecombe'],
+      ['Mr. Okafor flew to New Lanark on Monday.', 'LOCATION:New Lanark'],
+    ]) {
+      assert.ok(found(text!).includes(want!), `${text}: ${found(text!).join(' | ')}`);
+    }
+  });
+
+  test('a known place in lower case after a strong cue is a place; other lower-case words are not', () => {
+    assert.ok(found('my sister moved here from portugal last year').includes('LOCATION:portugal'));
+    assert.deepEqual(found('we returned to work after lunch'), []);
+    assert.deepEqual(found('she flew to the meeting'), []);
+  });
+
+  test('a stopword after a place cue is not a place unless it starts a place name', () => {
+    assert.ok(!found('They arrived at The end of the day.').some((x) => x.startsWith('LOCATION:')));
+  });
+
+  test('a place-named phone label is not a place', () => {
+    const f = found('Mobile: 0471 22 33 44\nFax: +44 20 7946 0000');
+    assert.ok(!f.some((x) => x.startsWith('LOCATION:')), f.join(' | '));
+  });
+
+  test('an explicit employment cue beats surname-only person evidence', () => {
+    assert.ok(found('I work for Whitfield Kluwer').includes('ORGANIZATION:Whitfield Kluwer'));
+    assert.ok(found('I work for John Smith').includes('PERSON:John Smith'));
+  });
+
+  test('a name described as a company or agency is an organisation', () => {
+    assert.ok(found('Brindlewood is a design agency based in Leeds.').includes('ORGANIZATION:Brindlewood'));
+    assert.ok(found('Quorvex is a software company.').includes('ORGANIZATION:Quorvex'));
+    const f = found('John Carter is a bank manager.');
+    assert.ok(!f.some((x) => x.startsWith('ORGANIZATION:')), f.join(' | '));
+  });
+});
