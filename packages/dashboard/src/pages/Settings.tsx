@@ -579,7 +579,7 @@ function SiemCard(props: { writable: boolean; onChanged(): void }) {
                 <dd>{formatCount(v.settings.batchSize)} events</dd>
                 <dt>Flush interval</dt>
                 <dd>{formatDuration(v.settings.flushIntervalMs)}</dd>
-                <dt>Delay behind now</dt>
+                <dt>Settle margin (PostgreSQL)</dt>
                 <dd>{formatDuration(v.settings.delayMs)}</dd>
                 <dt>Retries · timeout</dt>
                 <dd>
@@ -769,7 +769,7 @@ function SiemForm(props: { view: SiemView; onSaved(): void; onCancel(): void }) 
           <input type="number" min={1} step={1} value={flush} onChange={(e) => setFlush(e.target.value)} />
         </label>
         <label className="field">
-          <span>Delay behind now (ms)</span>
+          <span>Settle margin on PostgreSQL (ms, at least 5000 used)</span>
           <input type="number" min={0} step={1} value={delay} onChange={(e) => setDelay(e.target.value)} />
         </label>
         <label className="field">
