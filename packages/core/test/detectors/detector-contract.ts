@@ -75,6 +75,10 @@ const PATHOLOGICAL: ReadonlyArray<readonly [string, () => string]> = [
   ['key-like assignments', () => fill('key=secret password: ')],
   ['hex', () => fill('deadbeef0123456789abcdef')],
   ['url fragments', () => fill('http://a.b/')],
+  // A cue word or a value, then one long whitespace run: two adjacent unbounded whitespace classes around
+  // an optional separator (`\s*:?\s*`) split such a run in quadratically many ways.
+  ['a cue word, then one long whitespace run', () => `zip code ${fill(' \t', ONE_MB - 9)}`],
+  ['a number, then one long whitespace run', () => `12345${fill(' ', ONE_MB - 5)}`],
 ];
 
 /** Text from every Unicode plane (and lone surrogates, which JSON input can carry). */

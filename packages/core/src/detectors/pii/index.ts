@@ -8,6 +8,7 @@ import type { Detector } from '../contract.ts';
 import type { DetectorDefinition } from '../registry.ts';
 import { createNamesDetector, NAMES_TYPES } from './names-detector.ts';
 import { createFormatPiiDetector, PII_FORMAT_TYPES } from './pii-detector.ts';
+import { postcodesNearAddress } from './postal-codes.ts';
 import { PiiSettings, type PiiSettingsInput } from './settings.ts';
 
 export { PII_FORMAT_TYPES } from './pii-detector.ts';
@@ -28,12 +29,16 @@ function combinedPiiDetector(settings: PiiSettings): Detector {
   if (wanted.length === 0) return formats;
   const names = createNamesDetector({ min_score: settings.min_score, types: wanted });
   const allow = new Set(settings.allow_list.map((v) => v.toLowerCase()));
+  const zipOn =
+    wanted.includes('STREET_ADDRESS') &&
+    (settings.types === undefined || settings.types.includes('ZIP_CODE'));
   return {
     id: 'pii',
     family: 'pii',
     inspect(segments, ctx) {
       const merge = (a: Finding[], b: Finding[]): Finding[] => {
         if (b.length === 0) return a;
+        if (zipOn) a = withAddressPostcodes(a, b);
         const kept =
           allow.size === 0
             ? b
@@ -46,6 +51,49 @@ function combinedPiiDetector(settings: PiiSettings): Detector {
                 );
               });
         return a.length === 0 ? kept : [...a, ...kept];
+      };
+      /**
+       * Postcodes and street addresses: a postcode inside a STREET_ADDRESS finding is part of that address
+       * (one redaction covers it, as for the places inside it), so it is not a ZIP_CODE of its own; a
+       * postcode right after a street address that the address does not cover (`…Street\n10115 Berlin`
+       * when only the street line is found) is reported as ZIP_CODE.
+       */
+      const withAddressPostcodes = (a: Finding[], b: Finding[]): Finding[] => {
+        const addresses = b.filter((f) => f.type === 'STREET_ADDRESS' && f.span !== null);
+        if (addresses.length === 0) return a;
+        const covered = (segment: number | null, start: number, end: number): boolean =>
+          addresses.some(
+            (x) => x.segment === segment && x.span !== null && x.span.start < end && start < x.span.end,
+          );
+        const out = a.filter(
+          (x) => x.type !== 'ZIP_CODE' || x.span === null || !covered(x.segment, x.span.start, x.span.end),
+        );
+        for (const f of addresses) {
+          const seg = segments.find((s) => s.index === f.segment);
+          if (seg === undefined) continue;
+          for (const hit of postcodesNearAddress(seg.text, f.span!)) {
+            if (hit.score < settings.min_score || covered(f.segment, hit.start, hit.end)) continue;
+            const taken = out.some(
+              (x) =>
+                x.segment === f.segment &&
+                x.span !== null &&
+                x.span.start < hit.end &&
+                hit.start < x.span.end,
+            );
+            if (taken) continue;
+            if (allow.has(seg.text.slice(hit.start, hit.end).toLowerCase())) continue;
+            out.push({
+              family: 'pii',
+              type: 'ZIP_CODE',
+              score: hit.score,
+              segment: f.segment,
+              span: { start: hit.start, end: hit.end },
+              detector: hit.id,
+              explanation: 'postcode after a street address',
+            });
+          }
+        }
+        return out;
       };
       // Both parts are synchronous today; stay synchronous when they are (no promise per request).
       const a = formats.inspect(segments, ctx);

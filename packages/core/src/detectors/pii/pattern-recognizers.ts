@@ -487,18 +487,6 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     score: () => 0.1,
   },
   {
-    id: 'pii.zip-code',
-    type: 'ZIP_CODE',
-    languages: ALL,
-    gate: 'digit',
-    pattern:
-      /(?<![\w-])(?:\d{5}-\d{4}|\d{2}-\d{3}|\d{3,5}|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})(?![\w-])/g,
-    requires: CONTEXT.zip,
-    context: CONTEXT.zip,
-    boost: 0.5,
-    score: () => 0.1,
-  },
-  {
     id: 'pii.age',
     type: 'AGE',
     languages: ['en'],

@@ -11,6 +11,7 @@ import { normalizeText } from '../normalize.ts';
 import { CONTEXT, NEGATIVE_CONTEXT } from './context-words.ts';
 import { digitRun, NUMERIC_RECOGNIZERS, NUMERIC_RUN, type NumericRecognizer } from './numeric-recognizers.ts';
 import { PATTERN_RECOGNIZERS, type PatternRecognizer } from './pattern-recognizers.ts';
+import { findPostalCodes } from './postal-codes.ts';
 import type { PiiSettings } from './settings.ts';
 import { findEmails, findIpv6, findPhones, findUrls, type RawHit } from './special-recognizers.ts';
 
@@ -21,6 +22,7 @@ const SPECIAL_TYPES = [
   'IP_ADDRESS',
   'PHONE_NUMBER',
   'DATE_OF_BIRTH',
+  'ZIP_CODE',
   'CUSTOM_DENY',
 ] as const;
 
@@ -243,6 +245,7 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
     }
     if (typeOn('EMAIL_ADDRESS') && text.includes('@')) findEmails(text, hits, []);
     if (typeOn('URL') && (text.includes('://') || lowerText().includes('www.'))) findUrls(text, hits);
+    if (typeOn('ZIP_CODE') && hasDigit) findPostalCodes(text, hits);
     if (typeOn('IP_ADDRESS') && hasDigit) findIpv6(text, hits, CONTEXT.ip);
     if (typeOn('PHONE_NUMBER') && hasDigit) {
       // A national-format number without phone context scores at most PHONE_NATIONAL_MAX: below the

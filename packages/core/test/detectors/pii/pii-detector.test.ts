@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import * as cs from '../../../src/detectors/pii/checksums.ts';
 import { createPiiDetector, PII_FORMAT_TYPES, piiDefinition } from '../../../src/detectors/pii/index.ts';
 import { digitWindows } from '../../../src/detectors/pii/pii-detector.ts';
+import { postcodesNearAddress } from '../../../src/detectors/pii/postal-codes.ts';
 import type { PiiSettingsInput } from '../../../src/detectors/pii/settings.ts';
 
 function scan(text: string, settings: PiiSettingsInput = {}) {
@@ -366,5 +367,63 @@ describe('pii detector: digit windows', () => {
     const text = `${prose}Wire it to GB82 WEST 1234 5698 7654 32 please. ${prose}Born on 5 March 1990.`;
     assert.ok(found(text, 'IBAN_CODE', 'GB82 WEST 1234 5698 7654 32') >= 0.9);
     assert.ok(found(text, 'DATE_OF_BIRTH', '5 March 1990') >= 0.5);
+  });
+});
+
+describe('pii detector: postal codes (ZIP_CODE)', () => {
+  test('a US ZIP or ZIP+4 after a state code or state name', () => {
+    assert.ok(found('Springfield, IL 62704', 'ZIP_CODE', '62704') >= 0.6);
+    assert.ok(found('Austin TX 78701', 'ZIP_CODE', '78701') >= 0.6);
+    assert.ok(found('CA 94105-1234', 'ZIP_CODE', '94105-1234') >= 0.6);
+    assert.ok(found('Sacramento, California 95814', 'ZIP_CODE', '95814') >= 0.6);
+  });
+
+  test('a postal code a few words after (or right before) a postal-code word', () => {
+    assert.ok(found('my zip code is 76400', 'ZIP_CODE', '76400') >= 0.6);
+    found('Zip: 90210-3344', 'ZIP_CODE', '90210-3344');
+    found('postal code: K1A 0B1', 'ZIP_CODE', 'K1A 0B1');
+    found('Postcode SW1A 1AA', 'ZIP_CODE', 'SW1A 1AA');
+    found('SW1A 1AA is my postcode', 'ZIP_CODE', 'SW1A 1AA');
+    found('PLZ: 10115', 'ZIP_CODE', '10115');
+    found('Il CAP è 00184', 'ZIP_CODE', '00184');
+    found('code postal 75001', 'ZIP_CODE', '75001');
+    found('código postal 28013', 'ZIP_CODE', '28013');
+  });
+
+  test('a postcode right after a street address the address does not cover', () => {
+    const text = '45 Oak Avenue\nSpringfield 62704';
+    const hits = postcodesNearAddress(text, { start: 0, end: 13 });
+    assert.deepEqual(
+      hits.map((h) => text.slice(h.start, h.end)),
+      ['62704'],
+    );
+    assert.ok((hits[0]?.score ?? 0) >= 0.6);
+    const after = 'Musterstraße 12, 10115 Berlin';
+    assert.deepEqual(
+      postcodesNearAddress(after, { start: 0, end: 15 }).map((h) => after.slice(h.start, h.end)),
+      ['10115'],
+    );
+    // The next line is a sentence, not a place and a code: the number is not a postcode.
+    const prose = '45 Oak Avenue\nI moved in 2019 with 12345 books';
+    assert.deepEqual(postcodesNearAddress(prose, { start: 0, end: 13 }), []);
+  });
+
+  test('a postcode inside a reported street address is part of that address', () => {
+    const hits = scan('Send it to 12 Main Street, Springfield, IL 62704 please.');
+    assert.ok(hits.some((h) => h.type === 'STREET_ADDRESS' && h.text.endsWith('62704')));
+    assert.ok(!hits.some((h) => h.type === 'ZIP_CODE'));
+  });
+
+  test('bare numbers, order numbers, phone numbers and years are not postal codes', () => {
+    absent('I have 12345 apples', 'ZIP_CODE');
+    absent('order #90210', 'ZIP_CODE');
+    absent('Call 555-123-4567 or (415) 555 1234', 'ZIP_CODE');
+    absent('In 2019 and 2020 we grew.', 'ZIP_CODE');
+    absent('The market cap is 50000 dollars', 'ZIP_CODE');
+    absent('plz send 10000 tokens', 'ZIP_CODE');
+    absent('Texas has 254 counties', 'ZIP_CODE');
+    absent('Zip code 00000', 'ZIP_CODE');
+    // A UK postcode alone is only a weak signal (below the default threshold).
+    absent('see SW1A 1AA', 'ZIP_CODE');
   });
 });

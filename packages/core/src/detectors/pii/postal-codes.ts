@@ -1,0 +1,185 @@
+/**
+ * Postal codes (ZIP_CODE), Presidio-style: a bare number is never a postal code, so every rule needs a
+ * cue next to the code — a US state (`Springfield, IL 62704`, `California 94105-1234`), a postal-code
+ * word a few words before or just after (`zip code: 10115`, `PLZ 10115`, `CAP 00184`, `SW1A 1AA
+ * (postcode)`), or a street address right before it (`postcodesNearAddress`, used by the combined
+ * detector with the street addresses of the names detector). UK and Canadian codes without a cue score
+ * low (below the default threshold). Every expression is linear-time: bounded repetitions only.
+ */
+
+import type { RawHit } from './special-recognizers.ts';
+
+const STATE_CODES =
+  'AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|PR|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY';
+const STATE_NAMES = [
+  'Alabama',
+  'Alaska',
+  'Arizona',
+  'Arkansas',
+  'California',
+  'Colorado',
+  'Connecticut',
+  'Delaware',
+  'Florida',
+  'Georgia',
+  'Hawaii',
+  'Idaho',
+  'Illinois',
+  'Indiana',
+  'Iowa',
+  'Kansas',
+  'Kentucky',
+  'Louisiana',
+  'Maine',
+  'Maryland',
+  'Massachusetts',
+  'Michigan',
+  'Minnesota',
+  'Mississippi',
+  'Missouri',
+  'Montana',
+  'Nebraska',
+  'Nevada',
+  'New Hampshire',
+  'New Jersey',
+  'New Mexico',
+  'New York',
+  'North Carolina',
+  'North Dakota',
+  'Ohio',
+  'Oklahoma',
+  'Oregon',
+  'Pennsylvania',
+  'Rhode Island',
+  'South Carolina',
+  'South Dakota',
+  'Tennessee',
+  'Texas',
+  'Utah',
+  'Vermont',
+  'Virginia',
+  'Washington',
+  'West Virginia',
+  'Wisconsin',
+  'Wyoming',
+  'Puerto Rico',
+]
+  .sort((a, b) => b.length - a.length)
+  .join('|');
+
+/** US ZIP or ZIP+4 not followed by more digits (a phone number's next group) or a word character. */
+const US_ZIP = '\\d{5}(?:-\\d{4})?(?![\\w-]|[ .]\\d)';
+
+/**
+ * A state code (upper case) or name, after a line start, a comma or a capitalised word (the city), then
+ * the ZIP: `Springfield, IL 62704`, `Austin TX 78701`, `CA 94105-1234` at a line start.
+ */
+const STATE_ZIP = new RegExp(
+  `(?:^|(?<=[,\\n]) ?|(?<=\\b[A-Z][A-Za-z.'-]{1,30} ))(?:(?:${STATE_CODES})|(?:${STATE_NAMES})),? (${US_ZIP})`,
+  'dgm',
+);
+
+/** Postal-code shapes accepted after a cue: US, generic 4–6 digits, PL, SE/CZ, NL, UK, Canadian. */
+const CODE =
+  '(?:\\d{5}-\\d{4}|\\d{2}-\\d{3}|[A-Za-z]{1,2}\\d[A-Za-z\\d]? ?\\d[A-Za-z]{2}|[A-Za-z]\\d[A-Za-z] ?\\d[A-Za-z]\\d|\\d{3} \\d{2}|\\d{3,6}|\\d{4} ?[A-Z]{2})(?![\\w-]|[ .]\\d)';
+/** Cue words that name a postal code outright; `CAP` and `PLZ` only in capitals (`cap`, `plz` are words). */
+const CUE =
+  '(?:[Zz][Ii][Pp] ?-?[Cc]ode|[Zz][Ii][Pp]|ZIP|[Pp]ostal ?[Cc]ode|[Pp]ost ?[Cc]ode|[Pp]ostleitzahl|PLZ|Plz|[Cc]ode [Pp]ostal|[Cc][óo]digo [Pp]ostal|CAP|C\\.A\\.P\\.|[Cc]odice di avviamento postale|[Cc]\\.?[Pp]\\.)';
+/** Short words allowed between the cue and the code (`zip code is`, `PLZ lautet`, `code postal est`). */
+const FILLER =
+  "(?:is|was|of|the|my|your|his|her|our|their|number|no|nr|ist|lautet|est|es|è|de|du|della|del|do|da|il|la|le|el|it's|its)";
+const CUE_BEFORE = new RegExp(
+  `(?<![\\p{L}\\d])${CUE}s?(?:[ \\t]{0,4}[:#=.)-]?[ \\t]{0,4}(?:${FILLER}[ \\t]{0,4}:?[ \\t]{0,4}){0,3})(${CODE})`,
+  'dgu',
+);
+const CUE_AFTER = new RegExp(
+  `(?<![\\w-])(${CODE})[ \\t]{0,4}[(,-]?[ \\t]{0,4}(?:(?:is|as) )?(?:(?:my|the|our|your) )?(?:${CUE})(?![\\p{L}])`,
+  'dgu',
+);
+
+/** UK and Canadian codes in capitals with the usual space: weak signals alone. */
+const UK_CA_BARE =
+  /(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}|[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d)(?![\w-])/g;
+
+const ID = 'pii.zip-code';
+
+function push(hits: RawHit[], start: number, end: number, score: number): void {
+  hits.push({ start, end, type: 'ZIP_CODE', id: ID, score, context: [] });
+}
+
+function groupSpans(pattern: RegExp, text: string, score: number, hits: RawHit[]): void {
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    if (m[0].length === 0) {
+      pattern.lastIndex++;
+      continue;
+    }
+    const span = m.indices?.[1];
+    if (span === undefined) continue;
+    const value = text.slice(span[0], span[1]);
+    // An all-zero code is a placeholder, not a postal code.
+    if (/^0+(?:-0+)?$/.test(value)) continue;
+    // A ZIP+4 after a state or a postal-code word outranks the phone-number reading of `94105-1234`.
+    push(hits, span[0], span[1], /^\d{5}-\d{4}$/.test(value) ? Math.max(score, 0.9) : score);
+  }
+}
+
+/** Postal codes found from the text alone (state before the ZIP, postal-code words, bare UK/CA). */
+export function findPostalCodes(text: string, hits: RawHit[]): void {
+  groupSpans(STATE_ZIP, text, 0.7, hits);
+  groupSpans(CUE_BEFORE, text, 0.75, hits);
+  groupSpans(CUE_AFTER, text, 0.7, hits);
+  UK_CA_BARE.lastIndex = 0;
+  for (let m = UK_CA_BARE.exec(text); m !== null; m = UK_CA_BARE.exec(text)) {
+    push(hits, m.index, m.index + m[0].length, 0.3);
+  }
+}
+
+/** A postcode: digits (ZIP, ZIP+4, PL, NL) or a UK / Canadian code. */
+const POSTCODE =
+  '(?:\\d{5}-\\d{4}|\\d{2}-\\d{3}|\\d{4,5}|\\d{4} ?[A-Z]{2}|[A-Z]{1,2}\\d[A-Z\\d]? ?\\d[A-Z]{2}|[A-Z]\\d[A-Z] ?\\d[A-Z]\\d)';
+/** A place name of one to four words (`Berlin`, `Ostrov nad Ohří`, `New York`), maybe with a state code. */
+const PLACE =
+  "\\p{Lu}[\\p{L}.'-]{0,30}(?: (?:\\p{Lu}[\\p{L}.'-]{0,30}|de|la|le|am|an|nad|sur|upon|del|di)){0,3}(?:,? [A-Z]{2})?";
+/** A line (or the rest of the address line after a comma) that is only a place and a postcode, either order. */
+const PLACE_LINE = new RegExp(
+  `^[ \\t]{0,4}(?:(${POSTCODE})(?: {1,3}${PLACE})?|${PLACE},? {1,3}(${POSTCODE}))[ \\t]{0,4}[.,]?[ \\t]{0,4}$`,
+  'du',
+);
+
+/**
+ * A postcode right after a street address found by the names detector, where the address does not
+ * cover it: the rest of the address line after a comma (`…Street 5, 10115 Berlin`) or the next line
+ * (`…Street\n12345 City`, `…Street\nCity, ST 12345`), when that part is only a place and the code.
+ * `address` is the street address's span in `text`.
+ */
+export function postcodesNearAddress(text: string, address: { start: number; end: number }): RawHit[] {
+  const out: RawHit[] = [];
+  const lineEnd = (from: number): number => {
+    const nl = text.indexOf('\n', from);
+    return nl === -1 ? text.length : nl;
+  };
+  const sameEnd = lineEnd(address.end);
+  const parts: [number, number][] = [];
+  if (text.startsWith(',', address.end)) parts.push([address.end + 1, sameEnd]);
+  else if (sameEnd === address.end || /^[ \t,]*$/.test(text.slice(address.end, sameEnd))) {
+    if (sameEnd < text.length) parts.push([sameEnd + 1, lineEnd(sameEnd + 1)]);
+  }
+  for (const [from, to] of parts) {
+    if (to - from > 80) continue;
+    const m = PLACE_LINE.exec(text.slice(from, to));
+    const span = m?.indices?.[1] ?? m?.indices?.[2];
+    if (m === null || span === undefined) continue;
+    const value = m[1] ?? m[2] ?? '';
+    if (/^0+$/.test(value)) continue;
+    out.push({
+      start: from + span[0],
+      end: from + span[1],
+      type: 'ZIP_CODE',
+      id: ID,
+      score: 0.65,
+      context: [],
+    });
+  }
+  return out;
+}
