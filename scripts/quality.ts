@@ -8,9 +8,10 @@
  * target, floor = target. Where it has not, the floor is set just under the measured value (so any
  * regression fails) and the row says "below target". Floors are only ever raised.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PII_TYPES } from '../packages/core/src/index.ts';
+import { detectLanguage, PII_TYPES } from '../packages/core/src/index.ts';
 import { buildConfig } from '../packages/server/src/config/index.ts';
 import { detectorsForCommand } from '../packages/server/src/detectors/builtin.ts';
 import { evaluateDataset, formatReport } from '../packages/server/src/eval/evaluate.ts';
@@ -220,6 +221,8 @@ interface RateBar {
   /** Use every record (evaluation-only sets) instead of the report split. */
   whole?: boolean;
 }
+/** Languages with fewer records in a bar's sample are left out of its by-language line. */
+const MIN_PER_LANGUAGE = 5;
 const RATE_BARS: RateBar[] = [
   { family: 'prompt_attack', set: 'jailbreak-llms-wild', kind: 'tpr', target: 0.95 },
   { family: 'prompt_attack', set: 'giskard-prompt-injections', kind: 'tpr', target: 0.9 },
@@ -290,6 +293,7 @@ for (const bar of RATE_BARS) {
   console.log(
     `${bar.set}${bar.label ? ` (${bar.label})` : ''} — ${bar.family}: ${bar.kind.toUpperCase()} ${(measured * 100).toFixed(1)}% of ${n}`,
   );
+  await byLanguage(bar);
   const key = `${bar.family}:${bar.set}${bar.label ? `:${bar.label}` : ''}`;
   bars.push({
     name: `${bar.family} ${bar.kind.toUpperCase()}, ${bar.set}${bar.label ? ` (${bar.label})` : ''}`,
@@ -299,6 +303,67 @@ for (const bar of RATE_BARS) {
     atMost: bar.kind === 'fpr',
   });
 }
+/**
+ * Multilingual datasets are shown by language under their line: the same rate on each language's records
+ * (same split and labels), for languages with at least MIN_PER_LANGUAGE of them, when at least two
+ * languages qualify. The language is the record's `language` / `lang` field, or, without one, the
+ * language the core detects (marked `*`). Reported, not gated (per-language samples are small).
+ */
+async function byLanguage(bar: RateBar): Promise<void> {
+  const lines = readFileSync(file(bar.set), 'utf8').split('\n');
+  const groups = new Map<string, string[]>();
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    let record: { language?: unknown; lang?: unknown; text?: unknown };
+    try {
+      record = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    // The dataset's own language field when it has one, else the language the core detects.
+    const given = typeof record.language === 'string' ? record.language : record.lang;
+    const language =
+      typeof given === 'string' && given !== ''
+        ? given
+        : typeof record.text === 'string'
+          ? `${detectLanguage(record.text).language}*`
+          : null;
+    if (typeof language !== 'string' || language === '') continue;
+    const list = groups.get(language) ?? [];
+    list.push(line);
+    groups.set(language, list);
+  }
+  if (groups.size < 2) return;
+  const dir = mkdtempSync(join(tmpdir(), 'parapet-quality-lang-'));
+  try {
+    const parts: string[] = [];
+    for (const [language, records] of [...groups].sort((a, b) => b[1].length - a[1].length)) {
+      const path = join(dir, `${language.replace(/[^A-Za-z0-9_-]/g, '_')}.jsonl`);
+      writeFileSync(path, `${records.join('\n')}\n`);
+      const r = await evaluateDataset({
+        dataset: path,
+        task: bar.family,
+        detectors: await detectorsForCommand(config, [bar.family]),
+        budgetMs,
+        split: bar.whole === true ? 'all' : 'odd',
+        ...(bar.label === undefined ? {} : { labels: [bar.label] }),
+      });
+      const b = r.binary;
+      const n = bar.kind === 'tpr' ? b.tp + b.fn : b.fp + b.tn;
+      if (n < MIN_PER_LANGUAGE) continue;
+      const rate = bar.kind === 'tpr' ? b.tp / n : b.fp / n;
+      parts.push(`${language} ${(rate * 100).toFixed(1)}% of ${n}`);
+    }
+    if (parts.length > 1) {
+      console.log(
+        `  by language (${bar.kind.toUpperCase()}; * = detected, the dataset has no language field): ${parts.join(', ')}`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 for (const bar of F1_BARS) {
   if (!(await available(bar.family))) continue;
   const r = await evaluateDataset({
