@@ -45,13 +45,81 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** What a SIEM test works with: the store, a clock, captured logs and exporters (replicas) on the store. */
+export interface SiemHarness<U extends { store: Store; cleanup(): Promise<void> }> {
+  under: U;
+  clock: { now: number };
+  logs: string[];
+  exporter(store?: Store, extra?: Partial<SiemExporterOptions>): SiemExporter;
+  /** Event ids of every accepted delivery, repeats included (a receiver that does not deduplicate). */
+  sent(): string[];
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A SIEM sink on `under`'s store that sends to `receiver` (emptied first): batches of 3, no settle
+ * margin unless `siem.delay_ms` or `settleMs` asks for one, an injected clock, fast retries.
+ */
+export function siemHarness<U extends { store: Store; cleanup(): Promise<void> }>(
+  receiver: SiemReceiver,
+  under: U,
+  siem: Record<string, unknown> = {},
+  contentKey: Uint8Array | null = null,
+): SiemHarness<U> {
+  receiver.received.length = 0;
+  receiver.release();
+  const clock = { now: T0 + 3_600_000 };
+  const logs: string[] = [];
+  const config = buildConfig(
+    {
+      siem: {
+        url: receiver.url,
+        secret: SECRET,
+        batch_size: 3,
+        delay_ms: 0,
+        start: 'beginning',
+        max_retries: 0,
+        ...siem,
+      },
+    },
+    { env: {} },
+  );
+  const exporters: SiemExporter[] = [];
+  return {
+    under,
+    clock,
+    logs,
+    exporter(store = under.store, extra = {}) {
+      const created = createSiemExporter({
+        store,
+        config,
+        contentKey,
+        logger: createLogger({ level: 'debug', stream: { write: (line) => void logs.push(line) } }),
+        now: () => clock.now,
+        leaseMs: 10_000,
+        // No settle margin unless a test asks for one (siem.delay_ms), so rounds follow the inserts at once.
+        settleMs: 0,
+        io: { baseDelayMs: 1, maxDelayMs: 4, random: () => 0.5 },
+        ...extra,
+      });
+      exporters.push(created);
+      return created;
+    },
+    sent: () =>
+      receiver
+        .accepted()
+        .flatMap((d) => d.body.trimEnd().split('\n'))
+        .map((line) => String((JSON.parse(line) as { id: unknown }).id)),
+    async cleanup() {
+      for (const e of exporters) await e.stop();
+      await under.cleanup();
+    },
+  };
+}
+
 /** The sink's stored state (lease, cursor, stats). */
 async function readState(store: Store): Promise<SiemStateValue> {
   return SiemStateValue.parse((await store.getSetting(SIEM_STATE_KEY))?.value);
-}
-
-interface Clock {
-  now: number;
 }
 
 export function runSiemContract(
@@ -68,52 +136,7 @@ export function runSiemContract(
 
     /** A store, a clock, captured logs and a factory of exporters (replicas) on that store. */
     async function setup(siem: Record<string, unknown> = {}) {
-      receiver.received.length = 0;
-      receiver.release();
-      const under = await open();
-      const clock: Clock = { now: T0 + 3_600_000 };
-      const logs: string[] = [];
-      const config = buildConfig(
-        {
-          siem: {
-            url: receiver.url,
-            secret: SECRET,
-            batch_size: 3,
-            delay_ms: 0,
-            start: 'beginning',
-            max_retries: 3,
-            ...siem,
-          },
-        },
-        { env: {} },
-      );
-      const exporters: SiemExporter[] = [];
-      const exporter = (store: Store = under.store, extra: Partial<SiemExporterOptions> = {}) => {
-        const created = createSiemExporter({
-          store,
-          config,
-          contentKey: CONTENT_KEY,
-          logger: createLogger({ level: 'debug', stream: { write: (line) => void logs.push(line) } }),
-          now: () => clock.now,
-          leaseMs: 10_000,
-          // No settle margin unless a test asks for one (siem.delay_ms), so rounds follow the inserts at once.
-          settleMs: 0,
-          io: { baseDelayMs: 1, maxDelayMs: 4, random: () => 0.5 },
-          ...extra,
-        });
-        exporters.push(created);
-        return created;
-      };
-      return {
-        under,
-        clock,
-        logs,
-        exporter,
-        async cleanup() {
-          for (const e of exporters) await e.stop();
-          await under.cleanup();
-        },
-      };
+      return siemHarness(receiver, await open(), { max_retries: 3, ...siem }, CONTENT_KEY);
     }
 
     test('every event once, in signed NDJSON batches, across pages, equal times and windows', async () => {

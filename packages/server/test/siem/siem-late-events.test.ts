@@ -12,15 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Event } from '@parapet/core';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { buildConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import {
-  createSiemExporter,
-  SIEM_STATE_KEY,
-  type SiemExporter,
-  type SiemExporterOptions,
-  SiemStateValue,
-} from '../../src/siem/index.ts';
+import { SIEM_STATE_KEY, SiemStateValue } from '../../src/siem/index.ts';
 import {
   createPostgresStore,
   createSqliteStore,
@@ -31,7 +23,7 @@ import {
 import { createEventFeed, FEED_BACKFILL_SETTING } from '../../src/store/ingest-feed.ts';
 import { EVENT_COLUMNS, toEventRow } from '../../src/store/store-rows.ts';
 import { createTestSchema, POSTGRES_SKIP, POSTGRES_URL, tempDir } from '../store/store-fixtures.ts';
-import { SECRET, timedEvents } from './siem-contract.ts';
+import { SECRET, siemHarness, timedEvents } from './siem-contract.ts';
 import { type SiemReceiver, startSiemReceiver } from './siem-receiver.ts';
 
 const T0 = Date.parse('2025-06-01T10:00:00.000Z');
@@ -261,57 +253,8 @@ function run(dialect: 'sqlite' | 'postgres', options: { skip?: string | false } 
     after(() => receiver?.close());
 
     async function setup(siem: Record<string, unknown> = {}, opened?: Under) {
-      receiver.received.length = 0;
-      receiver.release();
       const under = opened ?? (dialect === 'sqlite' ? await openSqlite() : await openPostgres());
-      const clock = { now: T0 + 3_600_000 };
-      const logs: string[] = [];
-      const config = buildConfig(
-        {
-          siem: {
-            url: receiver.url,
-            secret: SECRET,
-            batch_size: 3,
-            delay_ms: 0,
-            start: 'beginning',
-            max_retries: 0,
-            ...siem,
-          },
-        },
-        { env: {} },
-      );
-      const exporters: SiemExporter[] = [];
-      const exporter = (store: Store = under.store, extra: Partial<SiemExporterOptions> = {}) => {
-        const created = createSiemExporter({
-          store,
-          config,
-          contentKey: null,
-          logger: createLogger({ level: 'debug', stream: { write: (line) => void logs.push(line) } }),
-          now: () => clock.now,
-          leaseMs: 10_000,
-          settleMs: 0,
-          io: { baseDelayMs: 1, maxDelayMs: 4, random: () => 0.5 },
-          ...extra,
-        });
-        exporters.push(created);
-        return created;
-      };
-      return {
-        under,
-        clock,
-        logs,
-        exporter,
-        /** Event ids of every accepted delivery, repeats included (a receiver that does not deduplicate). */
-        sent: () =>
-          receiver
-            .accepted()
-            .flatMap((d) => d.body.trimEnd().split('\n'))
-            .map((line) => String((JSON.parse(line) as { id: unknown }).id)),
-        async cleanup() {
-          for (const e of exporters) await e.stop();
-          await under.cleanup();
-        },
-      };
+      return siemHarness(receiver, under, siem);
     }
 
     test('an event stored after the cursor passed its time is exported, exactly once', async () => {
