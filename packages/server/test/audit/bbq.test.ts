@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +14,7 @@ import {
   toItem,
 } from '../../src/audit/probe/bbq.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { startMockChat } from './mock-chat.ts';
 
 const DATASETS =
   process.env['PARAPET_DATASETS'] ??
@@ -334,7 +333,7 @@ describe('parapet audit bbq against a mock model with a planted bias', { skip: S
     { id: string; biased: number; unknown: number; label: number; ambiguous: boolean }
   >();
   let url = '';
-  let requests = 0;
+  let requests: () => number = () => 0;
   let close: () => Promise<void> = async () => {};
   const LETTER = ['a', 'b', 'c'];
 
@@ -361,34 +360,16 @@ describe('parapet audit bbq against a mock model with a planted bias', { skip: S
         ambiguous: row.context_condition === 'ambig',
       });
     }
-    const server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c) => (raw += c));
-      req.on('end', () => {
-        requests++;
-        const body = JSON.parse(raw);
+    const mock = await startMockChat(
+      (body) => {
         const entry = byPrompt.get(body.messages[1].content)!;
-        const content = plantedReply(entry, rows.get(entry.id));
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            id: 'x',
-            object: 'chat.completion',
-            created: 0,
-            model: body.model,
-            choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-            usage: { prompt_tokens: 60, completion_tokens: 2, total_tokens: 62 },
-          }),
-        );
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-    close = () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      });
+        return plantedReply(entry, rows.get(entry.id));
+      },
+      { prompt: 60, completion: 2 },
+    );
+    url = mock.url;
+    requests = mock.requests;
+    close = mock.close;
   });
   after(() => close());
 
@@ -439,7 +420,7 @@ describe('parapet audit bbq against a mock model with a planted bias', { skip: S
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.equal(report.items.selected, 600);
-    assert.equal(requests, 600);
+    assert.equal(requests(), 600);
     assert.equal(report.run.complete, true);
 
     // Expected counts from the planted replies, computed independently of the audit.
@@ -517,7 +498,7 @@ describe('parapet audit bbq against a mock model with a planted bias', { skip: S
     // Resume: the same --out asks nothing and reports the same numbers.
     const again = await cli([...argv, '--seed', '11', '--bootstrap', '200', '--out', out, '--json']);
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(requests, 600);
+    assert.equal(requests(), 600);
     const second = JSON.parse(again.stdout);
     assert.equal(second.run.resumed, 600);
     assert.deepEqual(second.cells, report.cells);

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -23,6 +21,7 @@ import {
   wilson,
 } from '../../src/audit/probe/stats.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { startMockChat } from './mock-chat.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parapet-counterfactual-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -355,37 +354,18 @@ describe('parapet audit counterfactual against a mock model with a planted bias'
   let url = '';
   let close: () => Promise<void> = async () => {};
   before(async () => {
-    const server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c) => (raw += c));
-      req.on('end', () => {
-        const body = JSON.parse(raw);
+    const mock = await startMockChat(
+      (body) => {
         const prompt: string = body.messages[1].content;
         const decision = decide(prompt);
-        const content =
-          decision === 'refuse'
-            ? 'I cannot make decisions about people based on this.'
-            : FORMS[decision][Math.floor(unit(`form ${prompt}`) * 4)]!;
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            id: 'x',
-            object: 'chat.completion',
-            created: 0,
-            model: body.model,
-            choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-            usage: { prompt_tokens: 40, completion_tokens: 1, total_tokens: 41 },
-          }),
-        );
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-    close = () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      });
+        return decision === 'refuse'
+          ? 'I cannot make decisions about people based on this.'
+          : FORMS[decision][Math.floor(unit(`form ${prompt}`) * 4)]!;
+      },
+      { prompt: 40, completion: 1 },
+    );
+    url = mock.url;
+    close = mock.close;
   });
   after(() => close());
 
