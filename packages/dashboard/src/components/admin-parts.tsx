@@ -139,3 +139,27 @@ export function ReadOnlyNote(props: { session: Session; permission: string; what
     </p>
   );
 }
+
+/** The end of an admin form: the API's error and its issues, then submit (busy while it runs) and cancel. */
+export function FormFooter(props: {
+  error: Error | null;
+  busy: boolean;
+  submit: string;
+  busyLabel: string;
+  onCancel(): void;
+}) {
+  return (
+    <>
+      <ErrorNotice error={props.error} />
+      <IssueList error={props.error} />
+      <div className="row">
+        <button type="submit" className="btn btn-primary" disabled={props.busy}>
+          {props.busy ? props.busyLabel : props.submit}
+        </button>
+        <button type="button" className="btn" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </>
+  );
+}

@@ -5,7 +5,7 @@
  */
 import { type FormEvent, useId, useMemo, useState } from 'react';
 import { api, can, type Session } from '../api.ts';
-import { ConfirmDialog, IssueList, OnceSecret, ReadOnlyNote } from '../components/admin-parts.tsx';
+import { ConfirmDialog, FormFooter, OnceSecret, ReadOnlyNote } from '../components/admin-parts.tsx';
 import {
   Badge,
   Card,
@@ -429,16 +429,13 @@ function CreateKeyForm(props: { keys: KeySummary[]; onCreated(key: NewKey): void
           ))}
         </datalist>
         {known.groups.length > 0 && <p className="small muted">Groups in use: {known.groups.join(', ')}</p>}
-        <ErrorNotice error={create.error} />
-        <IssueList error={create.error} />
-        <div className="row">
-          <button type="submit" className="btn btn-primary" disabled={create.busy}>
-            {create.busy ? 'Creating…' : 'Create key'}
-          </button>
-          <button type="button" className="btn" onClick={props.onCancel}>
-            Cancel
-          </button>
-        </div>
+        <FormFooter
+          error={create.error}
+          busy={create.busy}
+          submit="Create key"
+          busyLabel="Creating…"
+          onCancel={props.onCancel}
+        />
       </form>
     </Card>
   );

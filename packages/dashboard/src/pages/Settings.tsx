@@ -4,8 +4,18 @@
  */
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useMemo, useState } from 'react';
 import { api, can, type Session } from '../api.ts';
-import { ConfirmDialog, IssueList, ReadOnlyNote } from '../components/admin-parts.tsx';
-import { Badge, Card, type Column, DataTable, ErrorNotice, Loading, Mono, Page } from '../components/ui.tsx';
+import { ConfirmDialog, FormFooter, IssueList, ReadOnlyNote } from '../components/admin-parts.tsx';
+import {
+  Badge,
+  Card,
+  type Column,
+  DataTable,
+  ErrorNotice,
+  Loading,
+  Mono,
+  Page,
+  WINDOWS,
+} from '../components/ui.tsx';
 import { formatAgo, formatCount, formatTime } from '../format.ts';
 import { useAction, useApi, useDebounced } from '../hooks.ts';
 import type { Route } from '../router.ts';
@@ -807,16 +817,13 @@ function SiemForm(props: { view: SiemView; onSaved(): void; onCancel(): void }) 
           keep it, or type the whole URL again.
         </p>
       )}
-      <ErrorNotice error={save.error} />
-      <IssueList error={save.error} />
-      <div className="row">
-        <button type="submit" className="btn btn-primary" disabled={save.busy}>
-          {save.busy ? 'Saving…' : 'Save SIEM settings'}
-        </button>
-        <button type="button" className="btn" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter
+        error={save.error}
+        busy={save.busy}
+        submit="Save SIEM settings"
+        busyLabel="Saving…"
+        onCancel={props.onCancel}
+      />
     </form>
   );
 }
@@ -824,14 +831,7 @@ function SiemForm(props: { view: SiemView; onSaved(): void; onCancel(): void }) 
 // ---------------------------------------------------------------------------------------------------
 // Audit trail
 
-const AUDIT_WINDOWS = [
-  { value: '1h', label: 'Last hour' },
-  { value: '24h', label: 'Last 24 hours' },
-  { value: '7d', label: 'Last 7 days' },
-  { value: '30d', label: 'Last 30 days' },
-  { value: '90d', label: 'Last 90 days' },
-  { value: '', label: 'All time' },
-];
+const AUDIT_WINDOWS = [...WINDOWS, { value: '', label: 'All time' }];
 const PAGE_SIZE = 50;
 
 function actionTone(action: string): 'bad' | 'warn' | 'info' | 'neutral' {

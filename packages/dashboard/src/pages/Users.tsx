@@ -4,7 +4,7 @@
  */
 import { type FormEvent, useId, useMemo, useState } from 'react';
 import { api, can, type Session } from '../api.ts';
-import { ConfirmDialog, IssueList, OnceSecret, ReadOnlyNote } from '../components/admin-parts.tsx';
+import { ConfirmDialog, FormFooter, OnceSecret, ReadOnlyNote } from '../components/admin-parts.tsx';
 import { Badge, Card, type Column, DataTable, ErrorNotice, Loading, Mono, Page } from '../components/ui.tsx';
 import { formatAgo, formatCount, formatTime } from '../format.ts';
 import { useAction, useApi } from '../hooks.ts';
@@ -568,16 +568,13 @@ function CreateUserForm(props: { onCreated(user: AdminUser): void; onCancel(): v
           {problem}
         </p>
       )}
-      <ErrorNotice error={create.error} />
-      <IssueList error={create.error} />
-      <div className="row">
-        <button type="submit" className="btn btn-primary" disabled={create.busy}>
-          {create.busy ? 'Creating…' : 'Create account'}
-        </button>
-        <button type="button" className="btn" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter
+        error={create.error}
+        busy={create.busy}
+        submit="Create account"
+        busyLabel="Creating…"
+        onCancel={props.onCancel}
+      />
     </form>
   );
 }
@@ -660,16 +657,13 @@ function CreateTokenForm(props: { onCreated(token: CreatedToken): void; onCancel
       <p className="small muted">
         The token carries the permissions of {role}: {ROLE_DESCRIPTIONS[role]}.
       </p>
-      <ErrorNotice error={create.error} />
-      <IssueList error={create.error} />
-      <div className="row">
-        <button type="submit" className="btn btn-primary" disabled={create.busy}>
-          {create.busy ? 'Creating…' : 'Create token'}
-        </button>
-        <button type="button" className="btn" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter
+        error={create.error}
+        busy={create.busy}
+        submit="Create token"
+        busyLabel="Creating…"
+        onCancel={props.onCancel}
+      />
     </form>
   );
 }
