@@ -193,6 +193,13 @@ export interface FindingFacts {
   count: number;
 }
 
+/**
+ * The epoch minutes the rollups hold: bucket columns are 32-bit integers (PostgreSQL `integer`), and a
+ * day bucket starts up to 1439 minutes before its event, so 1439 minutes of margin at the low end. That
+ * is from the year −2113 to 6053; analytics windows are cut at 1970 and 6053 (admin/analytics/window.ts).
+ */
+export const ROLLUP_MINUTES = { min: -(2 ** 31) + 1439, max: 2 ** 31 - 1 } as const;
+
 /** The epoch minute of an ISO time; throws on a time `Date` cannot read. */
 function epochMinute(time: string): number {
   const ms = Date.parse(time);
@@ -358,6 +365,9 @@ export function rollupRows(events: readonly Event[], options: { sorted?: boolean
   for (const event of events) {
     const f = eventFacts(event);
     const m = f.minute;
+    // An event dated outside the rollups' range (only synthetic or imported data can be) is stored with
+    // the rest of its batch but not counted: no analytics window can reach it.
+    if (m < ROLLUP_MINUTES.min || m > ROLLUP_MINUTES.max) continue;
     const o = OUTCOME_INDEX[f.outcome];
     const usage = [1, f.inputTokens, f.outputTokens, f.costNano, f.error];
     add(totals, `${m}${SEP}${f.outcome}`, () => [1, m, f.outcome], usage);

@@ -294,6 +294,25 @@ function runAnalyticsContract(name: string, open: () => Promise<Opened>, skip: s
       // In UTC+02:00 the local day starts at 22:00 UTC: all three fall in the local day starting at day − 120.
       assert.deepEqual(perDay(plus2), { [day - 120]: 3 });
     });
+
+    test('an event dated beyond the rollups’ range is stored with its batch and left out of the counts', async () => {
+      const before = await analytics.usageByOutcome({ since: START - 10, until: END + 10 });
+      const count = (rows: typeof before) => rows.reduce((n, r) => n + r.requests, 0);
+      const stored = await opened.store.countEvents();
+      // Year 7000 (epoch minute > 2^31 − 1) does not fit a 32-bit bucket; the second event does.
+      await opened.store.insertEvents([
+        { ...events[0]!, id: 'far-future', time: '+007000-01-01T00:00:00.000Z' },
+        { ...events[0]!, id: 'in-range', time: new Date((START + 7) * 60_000).toISOString() },
+      ]);
+      assert.equal(await opened.store.countEvents(), stored + 2);
+      const after = await analytics.usageByOutcome({ since: START - 10, until: END + 10 });
+      assert.equal(count(after), count(before) + 1);
+      assert.equal(await rebuildAnalyticsRollups(opened.store), stored + 2);
+      assert.equal(
+        count(await analytics.usageByOutcome({ since: START - 10, until: END + 10 })),
+        count(after),
+      );
+    });
   });
 }
 

@@ -1,11 +1,12 @@
 /** The time window and series buckets of an analytics request, from its query parameters. */
 import { ParapetError, tryParseDuration } from '@parapet/core';
+import { ROLLUP_MINUTES } from '../../store/analytics-rollup.ts';
 import type { MinuteWindow, SeriesBuckets } from '../../store/analytics-store.ts';
 import { type BucketName, MAX_SERIES_POINTS } from './schemas.ts';
 
 const MINUTE_MS = 60_000;
 /** The last epoch minute a rollup bucket can start at (2^31 − 1, in 6053). */
-const LAST_MINUTE = 2 ** 31 - 1;
+const LAST_MINUTE = ROLLUP_MINUTES.max;
 const BUCKET_MINUTES: Readonly<Record<BucketName, number>> = { minute: 1, hour: 60, day: 1440 };
 
 /** A resolved window: epoch minutes, `since` rounded down and `until` rounded up to the minute. */
