@@ -33,6 +33,8 @@ export interface AhoCorasick {
 }
 
 const WORD_CHAR = /^[\p{L}\p{N}\p{M}_]$/u;
+/** Largest dense transition table built, in entries (states × character classes): 4 MB, 8 MB past 65,536 states. */
+const MAX_DENSE_ENTRIES = 1 << 21;
 const foldCache = new Map<number, number>();
 /** Per code point: 0 unknown, 1 word character, 2 not a word character. */
 let wordCache: Uint8Array | null = null;
@@ -132,11 +134,41 @@ export function createAhoCorasick(
   }
 
   const ids = patterns.map((p) => p.id);
+  const dense = denseTable(goto, fail);
+
+  /** Reports the outputs of `state`, reached after the code unit at `i` (shared by both walks). */
+  const report = (text: string, state: number, i: number, matches: AhoCorasickMatch[]): void => {
+    let out = outputs[state]!.length > 0 ? state : dictLink[state]!;
+    while (out !== -1) {
+      const end = i + 1;
+      const start = end - depth[out]!;
+      if (!wholeWords || (!isWordCharAt(text, start - 1) && !isWordCharAt(text, end))) {
+        for (const index of outputs[out]!) matches.push({ id: ids[index]!, start, end });
+      }
+      out = dictLink[out]!;
+    }
+  };
+  const reports = new Uint8Array(goto.length);
+  for (let state = 0; state < goto.length; state++) {
+    reports[state] = outputs[state]!.length > 0 || dictLink[state] !== -1 ? 1 : 0;
+  }
 
   return {
     search(text: string): AhoCorasickMatch[] {
       const matches: AhoCorasickMatch[] = [];
       if (goto.length === 1) return matches;
+      if (dense !== null) {
+        const { table, classes, ascii, other } = dense;
+        let state = 0;
+        for (let i = 0; i < text.length; i++) {
+          const code = text.charCodeAt(i);
+          // A non-ASCII unit may fold into a pattern character (KELVIN SIGN → `k`), so it is looked up.
+          const cls = code < 128 ? ascii[code]! : (other.get(fold(code)) ?? 0);
+          state = table[state * classes + cls]!;
+          if (reports[state] === 1) report(text, state, i, matches);
+        }
+        return matches;
+      }
       let state = 0;
       for (let i = 0; i < text.length; i++) {
         const code = fold(text.charCodeAt(i));
@@ -146,17 +178,55 @@ export function createAhoCorasick(
           next = goto[state]!.get(code);
         }
         state = next ?? 0;
-        let out = outputs[state]!.length > 0 ? state : dictLink[state]!;
-        while (out !== -1) {
-          const end = i + 1;
-          const start = end - depth[out]!;
-          if (!wholeWords || (!isWordCharAt(text, start - 1) && !isWordCharAt(text, end))) {
-            for (const index of outputs[out]!) matches.push({ id: ids[index]!, start, end });
-          }
-          out = dictLink[out]!;
-        }
+        if (reports[state] === 1) report(text, state, i, matches);
       }
       return matches;
     },
   };
+
+  /**
+   * The goto and failure functions folded into one table (state × character class → state), so the search
+   * reads one entry per code unit and never follows failure links. Classes: the (folded) code units that
+   * occur in patterns, plus class 0 for every other one. Only for automata small enough for the table to
+   * stay under {@link MAX_DENSE_ENTRIES} entries; larger ones (big dictionaries) keep the maps.
+   */
+  function denseTable(
+    gotoMaps: readonly Map<number, number>[],
+    failLinks: readonly number[],
+  ): {
+    table: Uint16Array | Int32Array;
+    classes: number;
+    ascii: Uint16Array;
+    other: Map<number, number>;
+  } | null {
+    const codes = new Map<number, number>();
+    for (const map of gotoMaps)
+      for (const code of map.keys()) if (!codes.has(code)) codes.set(code, codes.size + 1);
+    const classes = codes.size + 1;
+    const states = gotoMaps.length;
+    if (states * classes > MAX_DENSE_ENTRIES) return null;
+    // Text code unit → class: through the same folding as the patterns (both cases of a letter, for
+    // instance, when matching is case-insensitive).
+    const ascii = new Uint16Array(128);
+    for (let c = 0; c < 128; c++) ascii[c] = codes.get(fold(c)) ?? 0;
+    const other = codes;
+    const table = states < 65536 ? new Uint16Array(states * classes) : new Int32Array(states * classes);
+    // Breadth-first, so a state's failure target has its row complete before the state is filled.
+    const queue = [0];
+    for (let head = 0; head < queue.length; head++) {
+      const state = queue[head]!;
+      const row = state * classes;
+      for (const [code, cls] of codes) {
+        const child = gotoMaps[state]!.get(code);
+        if (child !== undefined) {
+          table[row + cls] = child;
+          queue.push(child);
+        } else {
+          table[row + cls] = state === 0 ? 0 : table[failLinks[state]! * classes + cls]!;
+        }
+      }
+      table[row] = 0;
+    }
+    return { table, classes, ascii, other };
+  }
 }

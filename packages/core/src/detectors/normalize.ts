@@ -29,8 +29,10 @@
  * beyond the result object). Otherwise the offset map is stored as pieces (identity runs and atomic
  * clusters), so lightly changed text costs little memory; each lookup is a binary search over pieces.
  *
- * The module is pure: no I/O, clock, randomness or environment. A small memo of single-code-point NFKC
- * results is kept across calls; it never changes results.
+ * The module is pure: no I/O, clock, randomness or environment. Two memos are kept across calls, and
+ * neither changes a result: single-code-point NFKC results, and the last few normalised texts (every
+ * detector of one scan normalises the same segment text: PII, prompt attacks, harmful content, toxicity
+ * and topics each call `normalizeText` on it, and all but the first get the frozen result back).
  */
 
 /**
@@ -411,6 +413,23 @@ function foldWords(out: Output): void {
  */
 export function normalizeText(text: string): NormalizedText {
   if (!NOT_PLAIN.test(text)) return identity(text);
+  for (let k = 0; k < recentTexts.length; k++) if (recentTexts[k] === text) return recentResults[k]!;
+  const result = Object.freeze(normalizeFully(text));
+  if (recentTexts.length === RECENT_LIMIT) {
+    recentTexts.pop();
+    recentResults.pop();
+  }
+  recentTexts.unshift(text);
+  recentResults.unshift(result);
+  return result;
+}
+
+/** How many recent results {@link normalizeText} keeps (the segments of one request, typically). */
+const RECENT_LIMIT = 4;
+const recentTexts: string[] = [];
+const recentResults: NormalizedText[] = [];
+
+function normalizeFully(text: string): NormalizedText {
   const length = text.length;
   const out = new Output(length + 16);
   let i = 0;

@@ -71,4 +71,34 @@ describe('createAhoCorasick', () => {
     assert.deepEqual(ac.search(''), []);
     assert.equal(ac.search('z'.repeat(100_001)).length, 100_000);
   });
+
+  test('a character that lower-cases into a pattern letter (KELVIN SIGN → k) matches case-insensitively', () => {
+    const ac = createAhoCorasick([{ id: 'k', text: 'Kilo' }], { caseInsensitive: true });
+    assert.deepEqual(ac.search('5 \u212Ailo, 5 KILO').map(key), ['2:6:k', '10:14:k']);
+  });
+
+  test('a dictionary too big for the dense table (map walk) finds what the dense table finds', () => {
+    let state = 7;
+    const word = (n: number): string => {
+      let w = '';
+      for (let i = 0; i < n; i++) {
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+        w += 'abcdefghijklmnopqrstuvwxyz'[(state >>> 16) % 26];
+      }
+      return w;
+    };
+    // 15,000 random 12-letter words: about 150,000 states × 27 classes, past the dense-table limit.
+    const big = Array.from({ length: 15_000 }, (_, i) => ({ id: `w${i}`, text: word(12) }));
+    const small = big.slice(0, 40);
+    let text = '';
+    for (let i = 0; i < 300; i++) text += `${i % 3 === 0 ? big[(i * 37) % big.length]!.text : word(5)} `;
+    const options = { caseInsensitive: true, wholeWords: true };
+    const fromBig = createAhoCorasick(big, options).search(text.toUpperCase());
+    assert.ok(fromBig.length >= 100);
+    const ids = new Set(small.map((p) => p.id));
+    assert.deepEqual(
+      fromBig.filter((m) => ids.has(m.id)),
+      createAhoCorasick(small, options).search(text.toUpperCase()),
+    );
+  });
 });

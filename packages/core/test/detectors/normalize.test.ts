@@ -268,6 +268,23 @@ describe('normalizeText: offsets', () => {
   });
 });
 
+describe('normalizeText: repeated texts', () => {
+  test('the same text normalised again gives an equal, frozen result', () => {
+    const texts = ['Grüße\n\nаnd  ﬁne', 'second\ttext', 'third\u200Btext', 'fourth\n', 'fifth\n'];
+    const first = texts.map((t) => normalizeText(t));
+    for (const [i, t] of texts.entries()) {
+      const again = normalizeText(t);
+      assert.equal(again.text, first[i]!.text);
+      assert.deepEqual(again.toOriginalSpan(1, 4), first[i]!.toOriginalSpan(1, 4));
+      assert.ok(Object.isFrozen(again));
+      assert.throws(() => {
+        (again as { text: string }).text = 'changed';
+      }, TypeError);
+    }
+    assert.equal(normalizeText(texts[0]!).text, 'Grüße and fine');
+  });
+});
+
 describe('normalizeText: linear time', () => {
   const MB = 1 << 20;
   const adversarial: ReadonlyArray<readonly [string, string]> = [

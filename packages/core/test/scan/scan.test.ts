@@ -87,3 +87,80 @@ test('bad requests are refused with the field named', async () => {
   );
   await assert.rejects(scan([email], { messages: 'x' } as never), /`messages` must be an array/);
 });
+
+test('synchronous detectors: findings keep the detector order and a throw is a failure', async () => {
+  const order: string[] = [];
+  const tagger = (id: string, family: string): Detector => ({
+    id,
+    family,
+    inspect(segments) {
+      order.push(id);
+      return [
+        { family, type: 'T', score: 0.9, segment: 0, span: { start: 0, end: 1 }, detector: id },
+        {
+          family,
+          type: 'T',
+          score: 0.9,
+          segment: segments[0]!.index,
+          span: { start: 0, end: 1 },
+          detector: `${id}.2`,
+        },
+      ];
+    },
+  });
+  const r = await scan([tagger('a', 'pii'), broken, tagger('b', 'pii')], 'xyz');
+  assert.deepEqual(order, ['a', 'b']);
+  const pii = r.detections.pii as { entities: { detector: string }[] };
+  // Equal spans keep the order the detectors reported them in.
+  assert.deepEqual(
+    pii.entities.map((e) => e.detector),
+    ['a', 'a.2', 'b', 'b.2'],
+  );
+  assert.deepEqual(
+    r.failures?.map((f) => f.detector),
+    ['test.broken'],
+  );
+});
+
+test('mixed synchronous and asynchronous detectors settle in the order they always did', async () => {
+  const entity = (id: string): Finding => ({
+    family: 'pii',
+    type: 'T',
+    score: 0.9,
+    segment: 0,
+    span: { start: 0, end: 1 },
+    detector: id,
+  });
+  const slow: Detector = {
+    id: 'slow',
+    family: 'pii',
+    inspect: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return [entity('slow')];
+    },
+  };
+  const quick: Detector = { id: 'quick', family: 'pii', inspect: async () => [entity('quick')] };
+  const sync: Detector = { id: 'sync', family: 'pii', inspect: () => [entity('sync')] };
+  const rejecting: Detector = {
+    id: 'rejecting',
+    family: 'secrets',
+    inspect: async () => {
+      throw new Error('late');
+    },
+  };
+  const r = await scan([slow, quick, rejecting, sync, broken], 'xyz');
+  const pii = r.detections.pii as { entities: { detector: string }[] };
+  // Settlement order: the already-settled answers in list order, then the one that waited.
+  assert.deepEqual(
+    pii.entities.map((e) => e.detector),
+    ['quick', 'sync', 'slow'],
+  );
+  // The synchronous throw is recorded at once, the rejection when it settles.
+  assert.deepEqual(
+    r.failures?.map((f) => [f.detector, f.message]),
+    [
+      ['test.broken', 'boom'],
+      ['rejecting', 'late'],
+    ],
+  );
+});

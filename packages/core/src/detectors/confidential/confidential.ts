@@ -76,26 +76,44 @@ interface Folded {
   ends: Int32Array;
 }
 
+/** Per ASCII code unit: 0 an ordinary character, 1 white space, 2 a dash. */
+const ASCII_KIND = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_KIND[c] = isDash(c) ? 2 : isSpace(c) ? 1 : 0;
+
+/** What {@link fold} does with a code unit: 0 keep (folded), 1 white space, 2 dash. */
+function kindOf(code: number): number {
+  if (code < 128) return ASCII_KIND[code]!;
+  return isDash(code) ? 2 : isSpace(code) ? 1 : 0;
+}
+
+/** UTF-16 decoder for the folded units; keeps a leading U+FEFF (it is text here, not a byte-order mark). */
+const UTF16 = new TextDecoder('utf-16le', { ignoreBOM: true });
+
 /**
  * Lower-cases per code unit, turns every run of whitespace into one space and every run of whitespace
- * and dashes containing a dash into one `-`, remembering where each folded unit came from.
+ * and dashes containing a dash into one `-`, remembering where each folded unit came from. ASCII takes a
+ * table look-up per character; the folded units become a string in one decoder call (or, when the text
+ * holds surrogates, which the decoder would replace when unpaired, chunk by chunk).
  */
 function fold(text: string): Folded {
   const n = text.length;
   const codes = new Uint16Array(n);
   const starts = new Int32Array(n);
   const ends = new Int32Array(n);
+  let surrogates = false;
   let out = 0;
   let i = 0;
   while (i < n) {
     const code = text.charCodeAt(i);
-    if (isSpace(code) || isDash(code)) {
+    const kind = kindOf(code);
+    if (kind !== 0) {
       const start = i;
-      let dash = false;
+      let dash = kind === 2;
+      i++;
       while (i < n) {
-        const c = text.charCodeAt(i);
-        if (isDash(c)) dash = true;
-        else if (!isSpace(c)) break;
+        const k = kindOf(text.charCodeAt(i));
+        if (k === 2) dash = true;
+        else if (k === 0) break;
         i++;
       }
       codes[out] = dash ? 45 : 32;
@@ -104,15 +122,24 @@ function fold(text: string): Folded {
       out++;
       continue;
     }
-    codes[out] = foldCodeUnit(code);
+    if (code < 128) {
+      codes[out] = code >= 65 && code <= 90 ? code + 32 : code;
+    } else {
+      if (code >= 0xd800 && code <= 0xdfff) surrogates = true;
+      codes[out] = foldCodeUnit(code);
+    }
     starts[out] = i;
     ends[out] = i + 1;
     out++;
     i++;
   }
   let folded = '';
-  for (let from = 0; from < out; from += 8192) {
-    folded += String.fromCharCode(...codes.subarray(from, Math.min(out, from + 8192)));
+  if (!surrogates) {
+    folded = UTF16.decode(codes.subarray(0, out));
+  } else {
+    for (let from = 0; from < out; from += 8192) {
+      folded += String.fromCharCode(...codes.subarray(from, Math.min(out, from + 8192)));
+    }
   }
   return { text: folded, starts: starts.subarray(0, out), ends: ends.subarray(0, out) };
 }

@@ -12,6 +12,7 @@ import {
 } from './private-keys.ts';
 import { PROVIDER_RULES } from './provider-rules.ts';
 import type { SecretRule } from './rule.ts';
+import { measureRuns, type TextRuns } from './runs.ts';
 
 /** Every regex rule, provider formats first. */
 export const ALL_RULES: readonly SecretRule[] = [
@@ -137,9 +138,17 @@ export function scanText(
       re.lastIndex = m.index + 1;
     }
   }
+  // Without an ESC character the ANSI-escape alternative of the rules' start boundaries cannot match.
+  const plain = !text.includes('\x1b');
+  // Character runs (longest word run, PEM-line candidates), measured once when first needed.
+  let runs: TextRuns | null = null;
   for (const idx of [...toRun].sort((a, b) => a - b)) {
     const r = compiled.rules[idx] as SecretRule;
-    const re = r.pattern;
+    if (r.minRun > 0) {
+      runs ??= measureRuns(text);
+      if (runs.longestWord < r.minRun) continue;
+    }
+    const re = plain && r.plain !== null ? r.plain : r.pattern;
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       if (m[0].length === 0) {
@@ -169,7 +178,10 @@ export function scanText(
   scanPrivateKeys(text, keys);
   scanPrivateKeyTails(text, keys);
   scanEncodedPrivateKeys(text, keys);
-  if (options.enabled('secrets.pem-body-line')) scanPemBodyLines(text, keys);
+  if (options.enabled('secrets.pem-body-line')) {
+    runs ??= measureRuns(text);
+    scanPemBodyLines(text, keys, runs.pemStarts);
+  }
   for (const k of keys) if (options.enabled(k.ruleId)) raw.push(k);
   const covered = (s: number, e: number): boolean =>
     raw.some((f) => f.start < e && s < f.end && f.score >= 0.6);

@@ -1,4 +1,5 @@
 import { decodeBase64, shannonEntropy } from './heuristics.ts';
+import { measureRuns } from './runs.ts';
 
 /** A span found by one of the hand-written scanners. */
 export interface RawMatch {
@@ -146,20 +147,20 @@ export function scanEncodedPrivateKeys(text: string, out: RawMatch[]): void {
   }
 }
 
-/** A standalone 64-character base64 line, the width PEM bodies are wrapped at. */
-const PEM_LINE_RE = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{64}(?![A-Za-z0-9+/=])/g;
-
 /**
  * A single line of a PEM body seen on its own (a key pasted line by line, or a log that printed one).
  * Only reported when the 64-character token is the last token of its line, mixes upper and lower case
  * (and digits, unless its entropy is very high) and has base64-like entropy; the score stays low because
  * certificates share the shape.
  */
-export function scanPemBodyLines(text: string, out: RawMatch[]): void {
-  PEM_LINE_RE.lastIndex = 0;
-  for (let m = PEM_LINE_RE.exec(text); m !== null; m = PEM_LINE_RE.exec(text)) {
-    const token = m[0];
-    let j = m.index + 64;
+export function scanPemBodyLines(
+  text: string,
+  out: RawMatch[],
+  starts: readonly number[] = measureRuns(text).pemStarts,
+): void {
+  for (const index of starts) {
+    const token = text.slice(index, index + 64);
+    let j = index + 64;
     while (j < text.length && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
     const next = text.charCodeAt(j);
     const atLineEnd =
@@ -178,8 +179,8 @@ export function scanPemBodyLines(text: string, out: RawMatch[]): void {
     out.push({
       ruleId: 'secrets.pem-body-line',
       type: 'PRIVATE_KEY',
-      start: m.index,
-      end: m.index + 64,
+      start: index,
+      end: index + 64,
       score: 0.6,
       explanation: 'line shaped like the body of a PEM private key',
     });

@@ -1,3 +1,5 @@
+import { minWordRun } from './runs.ts';
+
 /**
  * The shape of one secrets rule. Rules are plain data plus an optional pure validator; the engine in
  * `engine.ts` runs them only when one of their literal keywords occurs in the text (prefilter).
@@ -11,6 +13,19 @@ export interface SecretRule {
   readonly keywords: readonly string[];
   /** Global regular expression; capture group 1 (when present) is the secret's span, else the match. */
   readonly pattern: RegExp;
+  /**
+   * The same expression without the ANSI-escape alternative of its start boundaries ({@link B}), for
+   * texts that hold no ESC character, where that alternative can never match. V8 cannot skip ahead over
+   * a pattern that starts with an alternation of look-behinds, and tries it at every position instead;
+   * with a single look-behind it can (about thirty times faster on prose). Null when the pattern has no
+   * such boundary.
+   */
+  readonly plain: RegExp | null;
+  /**
+   * Every match contains a run of at least this many word characters (`[A-Za-z0-9_]`), derived from the
+   * source by {@link minWordRun}; a text whose longest run is shorter cannot match, and is not searched.
+   */
+  readonly minRun: number;
   /** Score when the match passes validation. */
   readonly score: number;
   /** Short human explanation (never contains the matched value). */
@@ -38,6 +53,19 @@ export interface RuleOptions {
  * `ESC[93m` (terminal output pasted into a prompt keeps them, and their final `m` is a letter).
  */
 export const B = '(?:(?<![A-Za-z0-9_])|(?<=\\x1b\\[[0-9;]{0,12}m))';
+
+/** A start boundary `(?:(?<!CLASS)|(?<=ESC[…m))` as written in rule sources (the class may vary). */
+const ANSI_BOUNDARY = /\(\?:\(\?<!(\[[^\]]{1,40}\])\)\|\(\?<=\\x1b\\\[\[0-9;\]\{0,12\}m\)\)/g;
+
+/**
+ * `source` with every ANSI-aware start boundary reduced to its plain look-behind; null when there is none,
+ * or when an escape sequence would still be looked for (then only the full pattern is used).
+ */
+export function withoutAnsiBoundaries(source: string, flags: string): RegExp | null {
+  const plain = source.replace(ANSI_BOUNDARY, '(?<!$1)');
+  if (plain === source || plain.includes('x1b')) return null;
+  return new RegExp(plain, flags);
+}
 /** Not followed by a token character. */
 export const E = '(?![A-Za-z0-9_])';
 
@@ -53,11 +81,14 @@ export function rule(
   description: string,
   options: RuleOptions = {},
 ): SecretRule {
+  const flags = options.ci ? 'gi' : 'g';
   return {
     id: `secrets.${id}`,
     type,
     keywords: keywords.map((k) => k.toLowerCase()),
-    pattern: new RegExp(source, options.ci ? 'gi' : 'g'),
+    pattern: new RegExp(source, flags),
+    plain: withoutAnsiBoundaries(source, flags),
+    minRun: minWordRun(source),
     score: options.score ?? 0.9,
     description,
     ...(options.validate ? { validate: options.validate } : {}),

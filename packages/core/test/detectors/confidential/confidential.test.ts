@@ -68,6 +68,14 @@ describe('confidential detector: markers', () => {
     assert.ok(finding);
     assert.equal(covered(text, finding), 'STRICTLY \u2003 CONFIDENTIAL');
   });
+
+  test('offsets are exact after a leading U+FEFF and around lone surrogates', () => {
+    for (const text of ['\uFEFFCONFIDENTIAL\nQ3 plan', '\uFEFF\uD800 x\nCONFIDENTIAL\n\uDFFF']) {
+      const [finding, ...rest] = scan(text);
+      assert.equal(rest.length, 0);
+      assert.equal(covered(text, finding!), 'CONFIDENTIAL');
+    }
+  });
 });
 
 describe('confidential detector: scoring by position', () => {
