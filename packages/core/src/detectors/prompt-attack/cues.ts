@@ -15,8 +15,12 @@ export interface AttackCue {
   readonly pattern: RegExp;
 }
 
-/** Texts at least this long count as a cue: jailbreak personas are long rule sets, role-play requests short. */
-export const LONG_PROMPT_CHARS = 1000;
+/**
+ * Texts at least this long count as a cue: jailbreak personas are long rule sets, role-play requests
+ * short. 500 (was 1,000) was chosen by cross-validation on the training split: +0.6 points of attack recall
+ * on jailbreak-llms-wild with no added false positive on the training split's benign sets.
+ */
+export const LONG_PROMPT_CHARS = 500;
 
 /** The built-in attack cues (case-insensitive). */
 export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
@@ -40,6 +44,11 @@ export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
     name: 'character_lock',
     pattern:
       /\b(?:stay|remain|keep)(?:ing)? in character\b|\bbreak(?:ing)? character\b|\btwo (?:different |separate )?(?:responses|answers|paragraphs)\b/i,
+  },
+  {
+    // A named mode the model is told to enter or stay in (`Stay in APOPHIS Mode`, `enable DUDE mode`).
+    name: 'named_mode',
+    pattern: /\b(?:stay|remain|enter|activate|enable|switch to|turn on)\b.{0,10}?\b[\w-]{2,20} mode\b/i,
   },
   {
     name: 'any_request',

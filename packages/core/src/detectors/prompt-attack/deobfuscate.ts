@@ -2,7 +2,7 @@
  * Deobfuscation for the prompt-attack detector: finds encoded or disguised runs in a text, decodes them,
  * and returns the decoded texts ("variants") to rescan, each with the decode steps that produced it and
  * the span of the ORIGINAL text it came from. Decoders: Unicode tag characters, base64, hex, URL
- * encoding, rot13, leetspeak and spaced-out letters. Decoded text is decoded again up to a fixed depth
+ * encoding, rot13, leetspeak, spaced-out letters and small-capital letters. Decoded text is decoded again up to a fixed depth
  * (base64 of rot13, …). Every scan is linear; the number and size of variants are capped.
  */
 import { type NormalizedText, normalizeText } from '../normalize.ts';
@@ -38,6 +38,47 @@ const SPACED_RUN = /(?<![A-Za-z])[A-Za-z](?:[ .\-_*|/]{1,3}[A-Za-z](?![A-Za-z]))
 const LEET_WORD = /[A-Za-z]{0,20}[013457@$][A-Za-z013457@$]{0,20}/g;
 const LEET_HINT = /[A-Za-z][013457@$]|[013457@$][A-Za-z]/;
 const ROT13_CUE = /\brot ?-?13\b/i;
+
+/**
+ * Small-capital and similar IPA letters used as "fancy text" (`Sʏsᴛᴇᴍ ᴜᴘᴅᴀᴛᴇ`): NFKC and the engine's
+ * confusables table leave them alone, so an attack written in them reads as unknown words to the
+ * signatures and the classifier. Each maps to one ASCII letter (length-preserving).
+ */
+const SMALL_CAPS: Readonly<Record<string, string>> = {
+  ᴀ: 'a',
+  ʙ: 'b',
+  ᴄ: 'c',
+  ᴅ: 'd',
+  ᴇ: 'e',
+  ꜰ: 'f',
+  ɢ: 'g',
+  ʜ: 'h',
+  ɪ: 'i',
+  ᴊ: 'j',
+  ᴋ: 'k',
+  ʟ: 'l',
+  ᴍ: 'm',
+  ɴ: 'n',
+  ᴏ: 'o',
+  ᴘ: 'p',
+  ǫ: 'q',
+  ʀ: 'r',
+  ꜱ: 's',
+  ᴛ: 't',
+  ᴜ: 'u',
+  ᴠ: 'v',
+  ᴡ: 'w',
+  ʏ: 'y',
+  ᴢ: 'z',
+};
+const SMALL_CAP = /[ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ]/g;
+/** Fewer small capitals than this in a text are left alone (IPA transcriptions use a few). */
+const MIN_SMALL_CAPS = 8;
+
+/** Small-capital letters replaced by ASCII letters; length-preserving, so offsets stay valid. */
+export function unsmallcaps(text: string): string {
+  return text.replace(SMALL_CAP, (c) => SMALL_CAPS[c]!);
+}
 
 const COMMON = new Set([
   'the',
@@ -257,6 +298,9 @@ function decodeOnce(text: string): Decoded[] {
     if (commonShare(decoded) >= 0.2)
       out.push({ text: decoded, step: 'rot13', start: 0, end: scanned.length });
   }
+  const smallCaps = scanned.match(SMALL_CAP);
+  if (smallCaps !== null && smallCaps.length >= MIN_SMALL_CAPS)
+    out.push({ text: unsmallcaps(scanned), step: 'small_caps', start: 0, end: scanned.length });
   if (LEET_HINT.test(scanned)) {
     const decoded = unleet(scanned);
     if (decoded !== scanned) out.push({ text: decoded, step: 'leetspeak', start: 0, end: scanned.length });

@@ -4,7 +4,8 @@
  * Per segment: the text is normalised by the engine, encoded runs are decoded and rescanned
  * (deobfuscate.ts), signatures of known attack families are matched (signatures.ts) on the text and on
  * every decoded variant, and the shipped linear classifier (models/prompt-attack/) scores the whole text
- * and the longer decoded variants. Segments whose source is `tool_result` or `retrieved_document` are
+ * and the longer decoded variants, each as the highest of the whole-text score and the scores of its
+ * windows of `window_words` words (features.ts), so an attack paragraph inside a long story still counts. Segments whose source is `tool_result` or `retrieved_document` are
  * untrusted content and use `indirect_threshold` (lower) instead of `threshold`.
  *
  * Findings: one per matched signature (type from the signature, span on the original text, the signature
@@ -18,13 +19,15 @@ import { SEGMENT_SOURCES, type SegmentSource } from '../../model/segment.ts';
 import type { Detector } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
 import type { DetectorDefinition } from '../registry.ts';
-import { classifierText, loadPromptAttackModel } from './classifier.ts';
+import { linearRow } from './classifier.ts';
 import { attackCues } from './cues.ts';
 import { deobfuscate, type Variant } from './deobfuscate.ts';
+import { scoreWithWindows } from './features.ts';
 import { matchSignatures, SIGNATURES, type Signature } from './signatures.ts';
 
 export { ATTACK_CUES, type AttackCue, attackCues, LONG_PROMPT_CHARS } from './cues.ts';
-export { DECODE_LIMITS, deobfuscate, rot13, unleet, type Variant } from './deobfuscate.ts';
+export { DECODE_LIMITS, deobfuscate, rot13, unleet, unsmallcaps, type Variant } from './deobfuscate.ts';
+export { type LinearRow, scoreText, scoreWithWindows } from './features.ts';
 export { PROMPT_ATTACK_TYPES, type PromptAttackType, SIGNATURES, type Signature } from './signatures.ts';
 
 /** Segment sources treated as untrusted content (indirect injection). */
@@ -50,6 +53,11 @@ export const PromptAttackSettings = z.object({
   confirm_below: z.number().min(0).max(1).default(0.8),
   /** Run the trained classifier. */
   classifier: z.boolean().default(true),
+  /**
+   * The classifier also scores consecutive windows of this many words of a longer text and keeps the
+   * highest score (0: whole text only). 50 was chosen by cross-validation on the training split.
+   */
+  window_words: z.number().int().min(0).max(10_000).default(50),
   /** Decode encoded runs (base64, hex, URL, rot13, leetspeak, spaced letters, Unicode tags) and rescan. */
   deobfuscate: z.boolean().default(true),
   /** Signature ids to turn off, e.g. `override.from_now_on`. */
@@ -72,7 +80,7 @@ export function createPromptAttackDetector(settings: PromptAttackSettingsInput =
   const s = PromptAttackSettings.parse(settings);
   const disabled = new Set(s.disabled_signatures);
   const signatures: readonly Signature[] = SIGNATURES.filter((sig) => !disabled.has(sig.id));
-  const model = s.classifier ? loadPromptAttackModel() : null;
+  const model = s.classifier ? linearRow() : null;
   const skip = new Set<SegmentSource>(s.skip_sources);
   const indirect = new Set<SegmentSource>(INDIRECT_SOURCES);
 
@@ -112,13 +120,14 @@ export function createPromptAttackDetector(settings: PromptAttackSettingsInput =
           for (const m of matchSignatures(v.text, signatures)) report(m.signature, v.start, v.end, v.steps);
         }
         if (model === null) continue;
-        const prepared = classifierText(segment.text);
-        let best = model.score(prepared)[0]!;
+        // The classifier reads the engine-normalised text (classifierText), which `normalized` already is.
+        const prepared = normalized.text;
+        let best = scoreWithWindows(prepared, model, s.window_words);
         let bestText = prepared;
         let bestSteps: readonly string[] = [];
         for (const v of variants) {
           if (v.text.length < MIN_CLASSIFIED_VARIANT) continue;
-          const score = model.score(v.text)[0]!;
+          const score = scoreWithWindows(v.text, model, s.window_words);
           if (score > best) {
             best = score;
             bestText = v.text;

@@ -176,6 +176,15 @@ export const SIGNATURES: readonly Signature[] = [
     ),
   },
   {
+    // A fake system or admin message inside user content: `[System Note: …]`, `System update:`.
+    id: 'delimiter.system_note',
+    type: 'DELIMITER_INJECTION',
+    score: 0.6,
+    pattern: re(
+      '(?:^|[\\[({*#>|] ?)(?:system|admin|administrator|developer|moderator) (?:note|update|message|notice|override|alert|announcement|instruction)s? ?:',
+    ),
+  },
+  {
     id: 'delimiter.end_of_input',
     type: 'DELIMITER_INJECTION',
     score: 0.6,
