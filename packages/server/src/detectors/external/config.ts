@@ -22,7 +22,7 @@ const OnnxEntry = z.strictObject({
   tokenizer_path: z
     .string()
     .min(1)
-    .describe('HuggingFace tokenizer.json (WordPiece) or whitespace vocab JSON.'),
+    .describe('HuggingFace tokenizer.json (WordPiece or Unigram) or whitespace vocab JSON.'),
   family: z.string().min(1).describe('Family of the findings, e.g. `prompt_attack`.'),
   labels: z.array(z.string().min(1)).min(1).describe('Output labels in logit order.'),
   positive_labels: z.array(z.string().min(1)).min(1).describe('Labels that are detections.'),

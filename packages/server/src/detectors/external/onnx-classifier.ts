@@ -15,7 +15,10 @@ export const OnnxClassifierSettings = z
     id: z.string().min(1).default('external.onnx'),
     /** Path of the `.onnx` model file. */
     modelPath: z.string().min(1),
-    /** Path of the tokenizer: a HuggingFace `tokenizer.json` (WordPiece) or a whitespace vocabulary JSON. */
+    /**
+     * Path of the tokenizer: a HuggingFace `tokenizer.json` (WordPiece, or SentencePiece Unigram as DeBERTa-v3
+     * and XLM-R ship) or a whitespace vocabulary JSON.
+     */
     tokenizerPath: z.string().min(1),
     /** Family reported in findings, e.g. `prompt_attack` or `toxicity`. */
     family: z.string().min(1),
@@ -51,7 +54,7 @@ export type OnnxClassifierSettings = z.input<typeof OnnxClassifierSettings>;
 
 /** An ONNX detector holds a native session; `close` releases it. */
 export interface OnnxClassifierDetector extends Detector {
-  /** The tokenizer in use (`wordpiece` or `whitespace`). */
+  /** The tokenizer in use (`wordpiece`, `unigram` or `whitespace`). */
   readonly tokenizerKind: string;
   close(): Promise<void>;
 }

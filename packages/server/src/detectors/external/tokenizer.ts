@@ -1,9 +1,12 @@
 /**
  * Text tokenisers for the ONNX classifiers, written here so no tokeniser package (or network download) is
- * needed: HuggingFace `tokenizer.json` files with a WordPiece model (BERT, DistilBERT, MiniLM, …) and a
- * simple whitespace vocabulary JSON. Every token keeps the UTF-16 span of the original text it came from,
- * so a classifier's window can be reported as a span.
+ * needed: HuggingFace `tokenizer.json` files with a WordPiece model (BERT, DistilBERT, MiniLM, …) or a
+ * SentencePiece Unigram model (DeBERTa-v3, mDeBERTa, XLM-R; see unigram-tokenizer.ts), and a simple
+ * whitespace vocabulary JSON. Every token keeps the UTF-16 span of the original text it came from, so a
+ * classifier's window can be reported as a span.
  */
+
+import { unigramFromHf } from './unigram-tokenizer.ts';
 
 /** Content tokens of one text (no special tokens), with their spans in the original text. */
 export interface TokenizedText {
@@ -16,7 +19,7 @@ export interface TokenizedText {
 
 /** A tokenizer as the classifier uses it. */
 export interface TextTokenizer {
-  /** `wordpiece` or `whitespace`. */
+  /** `wordpiece`, `unigram` or `whitespace`. */
   readonly kind: string;
   /** Token ids put before the content of every window (e.g. `[CLS]`). */
   readonly prefix: readonly number[];
@@ -56,16 +59,17 @@ function readVocab(raw: unknown, where: string): Map<string, number> {
 
 /**
  * Builds a tokenizer from a parsed tokenizer file: a HuggingFace `tokenizer.json` whose `model.type` is
- * `WordPiece`, or a whitespace vocabulary (`{"type": "whitespace", "vocab": {...}, "unk_token": ...,
+ * `WordPiece` or `Unigram`, or a whitespace vocabulary (`{"type": "whitespace", "vocab": {...}, "unk_token": ...,
  * "lowercase": true, "cls_token"?, "sep_token"?, "pad_token"?}`, or a bare `{token: id}` object).
  */
 export function loadTokenizer(json: unknown): TextTokenizer {
   if (!isObject(json)) throw new TokenizerFormatError('the tokenizer file must hold a JSON object');
-  if (isObject(json.model)) return wordPieceFromHf(json);
+  if (isObject(json.model))
+    return json.model.type === 'Unigram' ? unigramFromHf(json) : wordPieceFromHf(json);
   if (json.type === 'whitespace' || isObject(json.vocab)) return whitespaceFromSpec(json);
   if (Object.values(json).every((v) => typeof v === 'number')) return whitespaceFromSpec({ vocab: json });
   throw new TokenizerFormatError(
-    'unrecognised tokenizer file; expected a HuggingFace tokenizer.json (WordPiece) or a whitespace vocabulary',
+    'unrecognised tokenizer file; expected a HuggingFace tokenizer.json (WordPiece or Unigram) or a whitespace vocabulary',
   );
 }
 
@@ -351,7 +355,8 @@ function specialId(raw: unknown, vocab: Map<string, number>, where: string): num
   throw new TokenizerFormatError(`tokenizer ${where} names a special token that is not in the vocabulary`);
 }
 
-function postProcessorFromHf(
+/** Special tokens around each window, from a HuggingFace `post_processor` (shared with the Unigram loader). */
+export function postProcessorFromHf(
   raw: unknown,
   vocab: Map<string, number>,
 ): { prefix: number[]; suffix: number[] } {
@@ -396,7 +401,7 @@ function wordPieceFromHf(json: Json): TextTokenizer {
   const model = json.model as Json;
   if (model.type !== 'WordPiece') {
     throw new TokenizerFormatError(
-      `unsupported tokenizer model \`${String(model.type)}\`; only WordPiece tokenizer.json files are supported`,
+      `unsupported tokenizer model \`${String(model.type)}\`; only WordPiece and Unigram tokenizer.json files are supported`,
     );
   }
   const vocab = readVocab(model.vocab, 'tokenizer model.vocab');
