@@ -11,12 +11,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildHarmfulModel } from './build.ts';
 import { datasetsRoot, trainingRows } from './data.ts';
+import { instructionRows } from './instructions.ts';
 
-const rows = trainingRows();
-if (rows.length === 0) {
+const data = trainingRows();
+if (data.length === 0) {
   console.error(`no training data under \`${datasetsRoot()}\`; set PARAPET_DATASETS`);
   process.exit(1);
 }
+const rows = [...data, ...instructionRows()];
 const file = buildHarmfulModel(rows);
 const out = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/harmful/model.json');
 mkdirSync(dirname(out), { recursive: true });

@@ -1,2 +1,5 @@
+export * from './dense-model.ts';
+export * from './fast-features.ts';
 export * from './linear-model.ts';
 export * from './text-features.ts';
+export * from './word-vectors.ts';

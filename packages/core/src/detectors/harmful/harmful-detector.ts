@@ -1,26 +1,29 @@
 /**
  * The `harmful` detector: requests and outputs in the MLCommons hazard categories S1–S14. A binary
- * harmful-vs-safe linear model (hashed word and character n-grams plus category and intent cue tokens)
- * and a small stacking layer over its logit and the cue indicators decide whether a text is harmful; a
- * category assigner (one linear head per hazard code) says which
- * categories. Scoring is on the engine's normalised text (homoglyphs, invisible characters, width
+ * harmful-vs-safe linear model (hashed word and character n-grams plus category and intent cue tokens),
+ * then the mean of a small dense head over its logit, the cue indicators and the pooled pretrained word
+ * vectors of the text (models/word-vectors/) and a logistic stacking layer over the logit and the cue
+ * indicators, decide whether a text is harmful; a category assigner (one linear head per hazard code)
+ * says which categories. Scoring is on the engine's normalised text (homoglyphs, invisible characters, width
  * variants folded); spans point at the original text. Pure: no I/O, clock, randomness or environment.
  */
 import { z } from 'zod';
 import shipped from '../../../../../models/harmful/model.json' with { type: 'json' };
+import { type DenseModel, loadDenseModel } from '../../ml/dense-model.ts';
+import { fastTextFeatures } from '../../ml/fast-features.ts';
 import { type LinearModel, loadLinearModel } from '../../ml/linear-model.ts';
+import { shippedWordVectors } from '../../ml/shipped-word-vectors.ts';
+import type { PoolingOptions, WordVectors } from '../../ml/word-vectors.ts';
 import type { Finding } from '../../model/finding.ts';
 import type { Segment } from '../../model/segment.ts';
 import type { Detector, DetectorContext } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
 import { cueSignals, HAZARD_CODES, HAZARD_NAMES, type HazardCode, withCueTokens } from './categories.ts';
 import { HarmfulModelFile } from './model-file.ts';
-import { stackFeatures, stackScore } from './stack.ts';
-
-const MODEL: HarmfulModelFile = HarmfulModelFile.parse(shipped);
+import { headInputs, stackScore } from './stack.ts';
 
 /** Default decision threshold: chosen by cross-validation on the training split (see the model card). */
-export const DEFAULT_HARMFUL_THRESHOLD = MODEL.threshold;
+export const DEFAULT_HARMFUL_THRESHOLD: number = HarmfulModelFile.shape.threshold.parse(shipped.threshold);
 
 /** Settings of the harmful detector; validated once when the detector is built. */
 export const HarmfulSettings = z.object({
@@ -86,7 +89,10 @@ export interface HarmfulScores {
 
 interface Built {
   binary: LinearModel;
-  stack: HarmfulModelFile['stack'];
+  vectors: WordVectors;
+  pooling: PoolingOptions;
+  head: DenseModel[];
+  stack: HarmfulModelFile['head']['stack'];
   categories: LinearModel;
   categoryThreshold: number;
 }
@@ -95,24 +101,39 @@ let builtShipped: Built | null = null;
 
 /** The shipped model, built once on first use and shared by every detector instance. */
 function shippedModel(): Built {
-  if (builtShipped === null) builtShipped = build(MODEL);
+  // Validated on first use, not at import: the training scripts import the core while they rebuild this
+  // file, and a detector that is never used should not pay for it.
+  if (builtShipped === null) builtShipped = build(HarmfulModelFile.parse(shipped));
   return builtShipped;
 }
 
 function build(file: HarmfulModelFile): Built {
   return {
     binary: loadLinearModel(file.binary),
-    stack: file.stack,
+    vectors: shippedWordVectors(),
+    pooling: file.head.pooling,
+    head: file.head.models.map((m) => loadDenseModel(m)),
+    stack: file.head.stack,
     categories: loadLinearModel(file.categories),
     categoryThreshold: file.categoryThreshold,
   };
 }
 
-/** The harmful score of one window: the binary model, then the stacking layer over its logit and cues. */
+/**
+ * The harmful score of one window: the binary model, then the mean of the dense head(s) over its logit,
+ * the cue indicators and the pooled word vectors, and the logistic stack over the logit and the cues.
+ */
 function windowScore(model: Built, text: string): number {
   const signals = cueSignals(text);
-  const p = model.binary.score(withCueTokens(text, signals))[0]!;
-  return stackScore(model.stack.weights, model.stack.bias, stackFeatures(p, signals));
+  const p = model.binary.scoreVector(
+    fastTextFeatures(withCueTokens(text, signals), model.binary.features),
+  )[0]!;
+  const x = headInputs(p, signals, model.vectors.pool(text, model.pooling));
+  let sum = 0;
+  for (const head of model.head) sum += head.score(x);
+  // x starts with the stacking features (stack.ts), so the stack reads them from there.
+  const stack = stackScore(model.stack.weights, model.stack.bias, x);
+  return (sum / model.head.length + stack) / 2;
 }
 
 /** The best-scoring unit of a text and its harmful score. */
@@ -144,7 +165,7 @@ function categoryScores(model: Built, text: string, harmful: number): Record<Haz
  * is loaded on every call (evaluation of candidate models only).
  */
 export function scoreHarmful(text: string, file?: HarmfulModelFile): HarmfulScores {
-  const model = file ? build(file) : shippedModel();
+  const model = file ? build(HarmfulModelFile.parse(file)) : shippedModel();
   const normalized = normalizeText(text).text;
   const { score, unit } = bestUnit(model, normalized);
   return { harmful: score, categories: categoryScores(model, normalized.slice(unit.start, unit.end), score) };

@@ -1,8 +1,10 @@
 /**
- * The stacking layer of the harmful model: a small logistic regression over the binary model's logit and
- * one indicator per category cue and per harmful-intent cue. It lets a few hand-written, high-precision
- * cues ("kill my wife", "synthesise LSD") count as much as they should, which a bag of thousands of
- * n-grams under L2 normalisation cannot learn from a few hundred examples.
+ * The inputs of the harmful model's final head: the binary model's logit, one indicator per category cue
+ * and per harmful-intent cue, and (headInputs) the pooled word vectors of the text. The indicators let a
+ * few hand-written, high-precision cues ("kill my wife", "synthesise LSD") count as much as they should,
+ * which a bag of thousands of n-grams under L2 normalisation cannot learn from a few hundred examples;
+ * the word vectors carry meaning to paraphrases the n-grams never saw. `stackScore` is the earlier
+ * logistic stacking layer, kept for the method comparison (training/harmful/compare-vectors.ts).
  */
 import { type CueSignals, HAZARD_CODES } from './categories.ts';
 import { INTENT_TOKENS } from './intent.ts';
@@ -25,9 +27,17 @@ export function stackFeatures(p: number, signals: CueSignals): number[] {
   return out;
 }
 
-/** Applies stacking weights: sigmoid(bias + w·x). */
+/** The final head's input row: the stacking features, then the pooled word vectors. */
+export function headInputs(p: number, signals: CueSignals, pooled: ArrayLike<number>): number[] {
+  const out = stackFeatures(p, signals);
+  for (let i = 0; i < pooled.length; i++) out.push(pooled[i]!);
+  return out;
+}
+
+/** Applies stacking weights: sigmoid(bias + w·x); entries of `x` beyond the weights are ignored. */
 export function stackScore(weights: readonly number[], bias: number, x: readonly number[]): number {
   let z = bias;
-  for (let i = 0; i < x.length; i++) z += (weights[i] ?? 0) * x[i]!;
+  const n = Math.min(weights.length, x.length);
+  for (let i = 0; i < n; i++) z += weights[i]! * x[i]!;
   return 1 / (1 + Math.exp(-z));
 }

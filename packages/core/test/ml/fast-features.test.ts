@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fastTextFeatures } from '../../src/ml/fast-features.ts';
+import { textFeatures } from '../../src/ml/text-features.ts';
+
+const TEXTS = [
+  '',
+  'Hello world',
+  'How do I kill a Python process? How do I kill a Python process?',
+  "Don't stop-me now; naïve café ÉLAN 42 x_y — l'été",
+  'ＦＵＬＬＷＩＤＴＨ and emoji 😀 text with \u0002 marks',
+  `${'long words '.repeat(300)}tail beyond the cut`,
+  'a b c d e f g h i j k l m n o p q r s t u v w x y z '.repeat(20),
+];
+const OPTIONS = [
+  { dims: 1 << 18, wordNgrams: [1, 2], charNgrams: [3, 4, 5], maxChars: 2048 },
+  { dims: 1 << 15, wordNgrams: [1, 2], charNgrams: [], maxChars: 2048 },
+  { dims: 1 << 12, wordNgrams: [1, 2, 3], charNgrams: [2], maxChars: 100 },
+];
+
+test('fastTextFeatures gives exactly the indices and values of textFeatures', () => {
+  for (const o of OPTIONS) {
+    for (const text of TEXTS) {
+      const a = textFeatures(text, o);
+      const b = fastTextFeatures(text, o);
+      assert.deepEqual([...b.indices], [...a.indices], text.slice(0, 30));
+      assert.deepEqual([...b.values], [...a.values], text.slice(0, 30));
+    }
+  }
+});
