@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  ATTACK_SLICES,
   buildTexts,
   createRandom,
   datasetsDir,
@@ -9,6 +10,7 @@ import {
   loadDataset,
   PATHOLOGICAL_KINDS,
   parseJsonl,
+  sliceRecords,
   truncateUtf8,
   utf8Bytes,
 } from './detectors-data.ts';
@@ -85,5 +87,44 @@ describe('detector benchmark inputs', () => {
     assert.ok(records.length > 0);
     assert.ok(records.some((r) => (r.spans ?? []).length > 0));
     assert.equal(loadDataset(dir, 'no-such-dataset'), null);
+  });
+
+  test('Protection II slices: unique columns, one label per half of a two-class set', () => {
+    const keys = ATTACK_SLICES.map((s) => s.key);
+    assert.equal(new Set(keys).size, keys.length);
+    for (const kind of ['attack', 'harmful', 'benign'] as const)
+      assert.ok(
+        ATTACK_SLICES.some((s) => s.kind === kind),
+        kind,
+      );
+    // A dataset used twice (xstest, jackhhao) is split by label, so no record lands in two columns.
+    for (const dataset of new Set(ATTACK_SLICES.map((s) => s.dataset))) {
+      const uses = ATTACK_SLICES.filter((s) => s.dataset === dataset);
+      if (uses.length > 1)
+        assert.ok(
+          uses.every((s) => s.label !== undefined),
+          dataset,
+        );
+    }
+  });
+
+  test('sliceRecords keeps the slice label and the report split, up to the limit', () => {
+    const records = parseJsonl(
+      [
+        '{"id":"x-1","text":"a","label":"benign"}',
+        '{"id":"x-2","text":"b","label":"benign"}',
+        '{"id":"x-3","text":"c","label":"harmful"}',
+        '{"id":"x-5","text":"d","label":"benign"}',
+        '{"id":"x-7","text":"e","label":"benign"}',
+      ].join('\n'),
+    );
+    const safe = { key: 'x (safe)', dataset: 'x', label: 'benign', kind: 'benign' } as const;
+    const texts = (options: { reportSplit: boolean; limit?: number }) =>
+      sliceRecords(records, safe, options).map((r) => r.text);
+    assert.deepEqual(texts({ reportSplit: true }), ['a', 'd', 'e']);
+    assert.deepEqual(texts({ reportSplit: false }), ['a', 'b', 'd', 'e']);
+    assert.deepEqual(texts({ reportSplit: true, limit: 2 }), ['a', 'd']);
+    const all = { key: 'x', dataset: 'x', kind: 'harmful' } as const;
+    assert.equal(sliceRecords(records, all, { reportSplit: true }).length, 4);
   });
 });

@@ -155,3 +155,56 @@ export const PATHOLOGICAL_KINDS: ReadonlyArray<readonly [string, (length: number
   ['hex', (n) => fill('deadbeef0123456789abcdef', n)],
   ['url fragments', (n) => fill('http://a.b/', n)],
 ];
+
+/** What a Protection II slice holds: attacks (prompt injection, jailbreaks), harmful requests, or benign prompts. */
+export type AttackSliceKind = 'attack' | 'harmful' | 'benign';
+
+/** One column of the Protection II quality table: a dataset, or one labelled half of it. */
+export interface AttackSlice {
+  /** Column name, e.g. `jackhhao (jailbreak)`. */
+  readonly key: string;
+  readonly dataset: string;
+  /** Only records with this label (two-class sets); absent = every record. */
+  readonly label?: string;
+  readonly kind: AttackSliceKind;
+}
+
+/**
+ * The Protection II texts, as the quality gate (scripts/quality.ts) groups them: attack sets (their share
+ * flagged is a true-positive rate), harmful-request sets (likewise), and benign sets (a false-positive rate).
+ */
+export const ATTACK_SLICES: readonly AttackSlice[] = [
+  { key: 'jailbreak-llms-wild', dataset: 'jailbreak-llms-wild', kind: 'attack' },
+  { key: 'giskard-prompt-injections', dataset: 'giskard-prompt-injections', kind: 'attack' },
+  {
+    key: 'jackhhao (jailbreak)',
+    dataset: 'jackhhao-jailbreak-classification',
+    label: 'jailbreak',
+    kind: 'attack',
+  },
+  { key: 'advbench', dataset: 'advbench', kind: 'harmful' },
+  { key: 'strongreject', dataset: 'strongreject', kind: 'harmful' },
+  { key: 'forbidden-questions', dataset: 'jailbreak-llms-forbidden-questions', kind: 'harmful' },
+  { key: 'xstest (unsafe)', dataset: 'xstest', label: 'harmful', kind: 'harmful' },
+  { key: 'oasst1-prompts', dataset: 'oasst1-prompts', kind: 'benign' },
+  { key: 'self-instruct-prompts', dataset: 'self-instruct-prompts', kind: 'benign' },
+  { key: 'jackhhao (benign)', dataset: 'jackhhao-jailbreak-classification', label: 'benign', kind: 'benign' },
+  { key: 'notinject', dataset: 'notinject', kind: 'benign' },
+  { key: 'xstest (safe)', dataset: 'xstest', label: 'benign', kind: 'benign' },
+];
+
+/** The records of `slice` among `records` (its label only, when it has one), optionally the report split only. */
+export function sliceRecords(
+  records: readonly DatasetRecord[],
+  slice: AttackSlice,
+  options: { reportSplit: boolean; limit?: number },
+): DatasetRecord[] {
+  const out: DatasetRecord[] = [];
+  for (const r of records) {
+    if (options.limit !== undefined && out.length >= options.limit) break;
+    if (slice.label !== undefined && r.label !== slice.label) continue;
+    if (options.reportSplit && !isReportSplit(r.id)) continue;
+    out.push(r);
+  }
+  return out;
+}

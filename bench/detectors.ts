@@ -1,11 +1,15 @@
 // The detector benchmark, `npm run bench:detectors`: Parapet's data-security detectors (pii, secrets,
 // code, confidential) side by side with local peers (hai-guardrails, @arcjet/redact, @openai/guardrails'
-// non-LLM checks), on the same texts built at run time from ../shared/datasets. Every measurement runs in
-// its own process (bench/detectors-worker.ts), pinned to CPU 0 with taskset when available. Prints a
-// table (or JSON with --json) and prepends a dated section to bench/RESULTS.md after a full run.
+// non-LLM checks), and its Protection II detectors (prompt_attack, harmful, toxicity, topics, alone and
+// as the whole default stack) side by side with the peers' offline attack checks (vard, llm_guardrail,
+// hai-guardrails; bench/detectors-attack.ts), on the same texts built at run time from ../shared/datasets.
+// Every measurement runs in its own process (bench/detectors-worker.ts), pinned to CPU 0 with taskset
+// when available. Prints a table (or JSON with --json) and prepends a dated section to bench/RESULTS.md
+// after a full run.
 //
-//   npm run bench:detectors                 # full run (a few minutes), writes bench/RESULTS.md
+//   npm run bench:detectors                 # full run (several minutes), writes bench/RESULTS.md
 //   npm run bench:detectors -- --quick      # smoke run, nothing written
+//   npm run bench:detectors -- --targets parapet-default-stack,vard   # some targets only
 //   npm run -s bench:detectors -- --json    # machine-readable report on stdout
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -14,8 +18,14 @@ import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { TARGET_IDS } from './detector-peers/index.ts';
+import { ATTACK_TARGET_IDS, TARGET_IDS } from './detector-peers/index.ts';
 import type { TypedSpan } from './detector-peers/spans.ts';
+import {
+  type AttackSuiteReport,
+  formatAttackReport,
+  measureAttackSuite,
+  type WorkerRunner,
+} from './detectors-attack.ts';
 import { datasetsDir, ONE_MB } from './detectors-data.ts';
 import {
   check,
@@ -111,6 +121,8 @@ interface TargetReport {
     benign: Record<string, { total: number; all: number; pii: number; secrets: number }>;
   };
   memory?: { rssMB: number; deltaMB: number };
+  /** Connections the target tried to open in any phase (each was blocked by the worker). */
+  networkAttempts?: string[];
 }
 
 interface DetectorsReport {
@@ -124,6 +136,8 @@ interface DetectorsReport {
   pathological: { length: number; ms: Record<string, Record<string, number>> } | null;
   checks: TargetCheck[];
   notes: string[];
+  /** Protection II (prompt attacks, harmful requests, toxicity, topics); null when none of its targets ran. */
+  protection2: AttackSuiteReport | null;
 }
 
 /** `1 MB` for 2^20 code units, else the size in K code units. */
@@ -205,6 +219,12 @@ async function measureTarget(
       deltaMB: baselineRss === null ? Number.NaN : (rss - baselineRss) / MB,
     };
   }
+  const tried = [speed, quality, memory].flatMap((r) =>
+    r.ok && Array.isArray(r.value['networkAttempts'])
+      ? (r.value['networkAttempts'] as unknown[]).map(String)
+      : [],
+  );
+  if (tried.length > 0) report.networkAttempts = [...new Set(tried)];
   return report;
 }
 
@@ -281,11 +301,24 @@ function checkTargets(
 
 /** The plain report (stdout without --json; the body of the RESULTS.md section). */
 export function formatReport(r: DetectorsReport): string {
-  const ok = r.targets.filter((t) => t.status === 'ok');
-  const lines: string[] = [];
-  lines.push(
-    `Machine: ${r.machine.nproc} CPU (\`nproc\`), ${r.machine.cpu}, node ${r.machine.node}, ${r.machine.os}; 1-minute load average ${r.machine.loadStart.toFixed(2)} at start, ${r.machine.loadEnd.toFixed(2)} at end. ${r.pinning}.`,
+  const busy =
+    r.machine.loadStart > r.machine.nproc / 2
+      ? ` The machine was busy before the run (1-minute load average above half the CPU count): expect noisy numbers.`
+      : '';
+  const lines = [
+    `Machine: ${r.machine.nproc} CPU (\`nproc\`), ${r.machine.cpu}, node ${r.machine.node}, ${r.machine.os}; 1-minute load average ${r.machine.loadStart.toFixed(2)} at start, ${r.machine.loadEnd.toFixed(2)} at end. ${r.pinning}.${busy}`,
     '',
+  ];
+  if (r.targets.length > 0) lines.push(formatDataReport(r));
+  if (r.protection2 !== null) lines.push(formatAttackReport(r.protection2));
+  return lines.join('\n');
+}
+
+/** The data-security part of the report (pii, secrets, code, confidential and their peers). */
+function formatDataReport(r: DetectorsReport): string {
+  const ok = r.targets.filter((t) => t.status === 'ok');
+  const lines: string[] = ['### Data security: pii, secrets, code, confidential', ''];
+  lines.push(
     "Texts are built at run time from `../shared/datasets` (seeded): 1 KB prompts concatenate oasst1-prompts and presidio-synth-pii texts in turn (cut to 1,024 UTF-8 bytes); the 100 KB document is built the same way. Latency = one call of the target's whole local check set on one text, awaited, after a warm-up; MB/s = bytes of text scanned per second (10^6 bytes) over the 100 KB document runs. Memory = RSS after loading and warming, after two GCs, minus a process that built the same inputs and loaded no detector" +
       (r.baselineRssMB === null ? '' : ` (${r.baselineRssMB.toFixed(1)} MB)`) +
       '. Quality on the report split (ids ending in an odd digit).',
@@ -417,8 +450,10 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     process.stdout.write(
-      'npm run bench:detectors -- [--quick] [--json] [--write|--no-write] [--no-pin] [--targets parapet,arcjet-redact,…]\n' +
-        `targets: ${TARGET_IDS.join(', ')}; datasets from PARAPET_DATASETS or ../shared/datasets\n`,
+      'npm run bench:detectors -- [--quick] [--json] [--write|--no-write] [--no-pin] [--targets parapet,vard,…]\n' +
+        `data-security targets: ${TARGET_IDS.join(', ')}\n` +
+        `Protection II targets: ${ATTACK_TARGET_IDS.join(', ')}\n` +
+        'default: every target; datasets from PARAPET_DATASETS or ../shared/datasets\n',
     );
     return;
   }
@@ -430,32 +465,43 @@ async function main(): Promise<void> {
   const loadStart = loadavg()[0] ?? 0;
   const pin = !values['no-pin'] && hasTaskset();
   const common = ['--datasets', dir, ...(values.quick ? ['--quick'] : [])];
-  const wanted = values.targets?.split(',').map((t) => t.trim()) ?? [...TARGET_IDS];
+  const known = [...TARGET_IDS, ...ATTACK_TARGET_IDS];
+  const wanted = values.targets?.split(',').map((t) => t.trim()) ?? known;
   for (const t of wanted)
-    if (!TARGET_IDS.includes(t)) throw new Error(`unknown target \`${t}\`; use ${TARGET_IDS.join(', ')}`);
+    if (!known.includes(t)) throw new Error(`unknown target \`${t}\`; use ${known.join(', ')}`);
+  const dataIds = TARGET_IDS.filter((t) => wanted.includes(t));
+  const attackIds = ATTACK_TARGET_IDS.filter((t) => wanted.includes(t));
 
-  progress('baseline memory');
-  const baseline = await runWorker(['--phase', 'baseline', ...common], { pin, gc: true });
-  const baselineRss = baseline.ok ? (baseline.value as { rssBytes: number }).rssBytes : null;
   const targets: TargetReport[] = [];
-  for (const id of wanted) targets.push(await measureTarget(id, common, pin, baselineRss));
+  let baselineRss: number | null = null;
   let pathological: DetectorsReport['pathological'] = null;
   const notes: string[] = [];
-  if (wanted.includes('parapet')) {
-    progress('[parapet] pathological inputs');
-    const p = await runWorker(['--target', 'parapet', '--phase', 'pathological', ...common], { pin });
-    if (p.ok) pathological = p.value as unknown as NonNullable<DetectorsReport['pathological']>;
-    else notes.push(`pathological phase failed: ${p.reason}`);
+  if (dataIds.length > 0) {
+    progress('baseline memory');
+    const baseline = await runWorker(['--phase', 'baseline', ...common], { pin, gc: true });
+    baselineRss = baseline.ok ? (baseline.value as { rssBytes: number }).rssBytes : null;
+    for (const id of dataIds) targets.push(await measureTarget(id, common, pin, baselineRss));
+    if (dataIds.includes('parapet')) {
+      progress('[parapet] pathological inputs');
+      const p = await runWorker(['--target', 'parapet', '--phase', 'pathological', ...common], { pin });
+      if (p.ok) pathological = p.value as unknown as NonNullable<DetectorsReport['pathological']>;
+      else notes.push(`pathological phase failed: ${p.reason}`);
+    }
+    if (!baseline.ok) notes.push(`baseline process failed (${baseline.reason}): no memory deltas`);
+    for (const t of targets) {
+      if (t.status === 'ok' && t.reason) notes.push(`${t.label}: ${t.reason}`);
+      if (t.networkAttempts !== undefined)
+        notes.push(
+          `${t.label} tried to open network connections (blocked): ${t.networkAttempts.join(', ')}.`,
+        );
+    }
+    if (values.quick)
+      notes.push('Quick smoke run: few samples, 64 K pathological inputs; numbers are indicative only.');
   }
-  if (!baseline.ok) notes.push(`baseline process failed (${baseline.reason}): no memory deltas`);
-  for (const t of targets) if (t.status === 'ok' && t.reason) notes.push(`${t.label}: ${t.reason}`);
-  if (values.quick)
-    notes.push('Quick smoke run: few samples, 64 K pathological inputs; numbers are indicative only.');
+  const run: WorkerRunner = (args, options) => runWorker(args, { pin, ...options });
+  const protection2 =
+    attackIds.length > 0 ? await measureAttackSuite(attackIds, run, common, values.quick) : null;
   const machine = machineInfo(loadStart);
-  if (machine.loadStart > machine.nproc / 2)
-    notes.push(
-      `The machine was busy before the run (1-minute load average ${machine.loadStart.toFixed(2)}): expect noisy numbers.`,
-    );
   const report: DetectorsReport = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     quick: values.quick,
@@ -472,6 +518,7 @@ async function main(): Promise<void> {
       pathological,
     ),
     notes,
+    protection2,
   };
   const body = formatReport(report);
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

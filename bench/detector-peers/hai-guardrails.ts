@@ -68,8 +68,12 @@ export function isBrokenPoolError(err: unknown): boolean {
 /** How long the pools take to fail after import (they do not retry afterwards). */
 const POOL_SETTLE_MS = 1500;
 
-/** Builds the hai-guardrails target (redact mode, the default). */
-export async function createHaiGuardrailsTarget(): Promise<BenchTarget> {
+/**
+ * Imports hai-guardrails the way every hai-guardrails target needs it: the broken pools' start-up errors
+ * swallowed (and counted), any other uncaught error still fatal, and the pools given time to give up
+ * before anything is measured. Call once per process.
+ */
+export async function importHaiGuardrails<T>(): Promise<{ hai: T; brokenPoolErrors: () => number }> {
   process.on('uncaughtException', (err) => {
     if (isBrokenPoolError(err)) {
       brokenPoolErrors++;
@@ -78,8 +82,14 @@ export async function createHaiGuardrailsTarget(): Promise<BenchTarget> {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   });
-  const hai = await importPeer<HaiModule>('@presidio-dev/hai-guardrails');
+  const hai = await importPeer<T>('@presidio-dev/hai-guardrails');
   await new Promise((resolve) => setTimeout(resolve, POOL_SETTLE_MS));
+  return { hai, brokenPoolErrors: () => brokenPoolErrors };
+}
+
+/** Builds the hai-guardrails target (redact mode, the default). */
+export async function createHaiGuardrailsTarget(): Promise<BenchTarget> {
+  const { hai } = await importHaiGuardrails<HaiModule>();
   const pii = hai.piiGuard({ mode: 'redact' });
   const secrets = hai.secretGuard({ mode: 'redact' });
   return {

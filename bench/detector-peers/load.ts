@@ -1,8 +1,9 @@
 // Loads a peer package by name at run time, so the benchmark type-checks and runs (reporting the peer as
 // SKIPPED) when a peer is not installed.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -17,14 +18,17 @@ export function peerVersion(pkg: string): string {
     const path = require.resolve(`${pkg}/package.json`);
     return (JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version ?? 'unknown';
   } catch {
-    // Packages whose exports hide package.json: walk from the entry point.
-    try {
-      const entry = require.resolve(pkg);
-      const at = entry.lastIndexOf(`/node_modules/${pkg}/`);
-      const file = `${entry.slice(0, at)}/node_modules/${pkg}/package.json`;
-      return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
-    } catch {
-      return 'unknown';
+    // Packages whose exports hide package.json (or offer no `require` entry at all): look for it in the
+    // node_modules folders Node would search.
+    for (const dir of require.resolve.paths(pkg) ?? []) {
+      const file = join(dir, pkg, 'package.json');
+      if (!existsSync(file)) continue;
+      try {
+        return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
+      } catch {
+        return 'unknown';
+      }
     }
+    return 'unknown';
   }
 }
