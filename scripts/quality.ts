@@ -3,6 +3,7 @@
  * detectors on the public labelled data in ../shared/datasets (or PARAPET_DATASETS), one line per dataset,
  * on the REPORT split (records whose id ends in an odd digit; even ids are the tuning split). Fails when a
  * bar is missed. Skips with a message when the datasets are absent, so users' own clones still pass.
+ * The Protection II bars also leave out report texts that are training texts of another set (TRAINED_SETS).
  *
  * Bars: `target` is the issue's goal; `floor` is what the gate enforces. Where the work has reached the
  * target, floor = target. Where it has not, the floor is set just under the measured value (so any
@@ -67,18 +68,23 @@ const FLOORS = {
     // prompt_attack, measured 2026-11-27: wild TPR 0.878 misses its 0.95 target (oasst1 FPR 0.0075 now
     // meets its 0.01 target, so that bar is enforced as the target).
     'prompt_attack:jailbreak-llms-wild': 0.87,
+    // Lowered from the 0.90 target on 2026-11-28, in the commit that made the Protection II bars leave out
+    // report texts seen in training (TRAINED_SETS): 104 of jackhhao's 221 report jailbreaks are training
+    // texts of jailbreak-llms-wild or jackhhao itself. Measured 0.919 with them, 0.897 (105 of 117) without.
+    'prompt_attack:jackhhao-jailbreak-classification:jailbreak': 0.89,
     // toxicity, measured 2026-11-27: toxigen F1 0.726 misses 0.75; self-instruct FPR 1.4% (2 of 143 prompts
     // that quote toxic text) misses 1%.
     'toxicity:toxigen-seed-statements:f1': 0.7,
     'toxicity:self-instruct-prompts': 0.015,
-    // harmful, measured 2026-11-27: far below the 0.90 / 0.85 recall targets (n-gram models on ~1,000
-    // harmful examples do not separate XSTest's look-alikes; the LLM-judge backend is the route there).
-    'harmful:advbench': 0.68,
-    'harmful:strongreject': 0.3,
-    'harmful:jailbreak-llms-forbidden-questions': 0.5,
-    'harmful:xstest:harmful': 0.24,
+    // harmful, measured 2026-11-28 after the word-vector head (texts seen in training left out): advbench
+    // 0.806, strongreject 0.462, forbidden questions 0.664, xstest unsafe 0.370 — still below the 0.90 /
+    // 0.85 targets (the LLM-judge backend is the route there); xstest safe FPR 0.109 misses 0.10;
+    // self-instruct FPR 0.007 now meets its 0.01 target, so that bar is enforced as the target.
+    'harmful:advbench': 0.8,
+    'harmful:strongreject': 0.46,
+    'harmful:jailbreak-llms-forbidden-questions': 0.66,
+    'harmful:xstest:harmful': 0.36,
     'harmful:xstest:benign': 0.115,
-    'harmful:self-instruct-prompts': 0.015,
   } as Record<string, number>,
 };
 
@@ -262,6 +268,78 @@ const F1_BARS = [
   { family: 'toxicity', set: 'toxigen-seed-statements', target: 0.75 },
 ];
 
+/**
+ * The sets whose training split (even ids) the shipped models may have been trained on: every train-ok
+ * text set (datasets README). The sets share upstream collections (the jailbreak half of jackhhao repeats
+ * jailbreak-llms-wild; a few harmful requests recur across advbench, strongreject and forbidden
+ * questions), so a report text can also be a training text of another set. The issue asks for bars on
+ * data the models were not trained on: the Protection II bars leave such texts out (counted on each line).
+ */
+const TRAINED_SETS = [
+  'xstest',
+  'jailbreak-llms-wild',
+  'giskard-prompt-injections',
+  'jailbreak-llms-forbidden-questions',
+  'advbench',
+  'strongreject',
+  'hh-rlhf-harmless-first-turns',
+  'presidio-synth-pii',
+  'credsweeper-secrets',
+  'davidson-hate-offensive',
+  'toxigen-seed-statements',
+  'jackhhao-jailbreak-classification',
+  'oasst1-prompts',
+  'self-instruct-prompts',
+];
+/** A text as compared for duplicates: case and whitespace ignored. */
+const duplicateKey = (text: string): string => text.toLowerCase().replace(/\s+/g, ' ').trim();
+const isTrainingId = (id: string): boolean => /[02468]$/.test(id);
+interface JsonRecord {
+  id?: unknown;
+  text?: unknown;
+  language?: unknown;
+  lang?: unknown;
+}
+const readRecords = (set: string): { line: string; record: JsonRecord }[] => {
+  const out: { line: string; record: JsonRecord }[] = [];
+  if (!existsSync(file(set))) return out;
+  for (const line of readFileSync(file(set), 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push({ line, record: JSON.parse(line) as JsonRecord });
+    } catch {
+      // A malformed line is reported by evaluateDataset, which reads the file itself.
+      out.push({ line, record: {} });
+    }
+  }
+  return out;
+};
+const trainedTexts = new Set<string>();
+for (const set of TRAINED_SETS) {
+  for (const { record } of readRecords(set)) {
+    if (typeof record.text === 'string' && isTrainingId(String(record.id))) {
+      trainedTexts.add(duplicateKey(record.text));
+    }
+  }
+}
+const unseenDir = mkdtempSync(join(tmpdir(), 'parapet-quality-unseen-'));
+process.on('exit', () => rmSync(unseenDir, { recursive: true, force: true }));
+/** A bar's records without texts seen in training: the lines kept and how many were left out. */
+function unseenRecords(bar: { set: string; whole?: boolean }): {
+  records: { line: string; record: JsonRecord }[];
+  path: string;
+  seen: number;
+} {
+  const all = readRecords(bar.set);
+  const inSample = (r: JsonRecord) => bar.whole === true || !isTrainingId(String(r.id));
+  const seenLine = (r: JsonRecord) =>
+    inSample(r) && typeof r.text === 'string' && trainedTexts.has(duplicateKey(r.text));
+  const records = all.filter(({ record }) => !seenLine(record));
+  const path = join(unseenDir, `${bar.set}.jsonl`);
+  writeFileSync(path, `${records.map((r) => r.line).join('\n')}\n`);
+  return { records, path, seen: all.length - records.length };
+}
+
 const builtinIds = new Set((await detectorsForCommand(config, undefined)).map((d) => d.family));
 const available = async (family: string): Promise<boolean> => {
   if (builtinIds.has(family)) return true;
@@ -279,8 +357,9 @@ for (const bar of RATE_BARS) {
     skipped.add(bar.family);
     continue;
   }
+  const unseen = unseenRecords(bar);
   const r = await evaluateDataset({
-    dataset: file(bar.set),
+    dataset: unseen.path,
     task: bar.family,
     detectors: await detectorsForCommand(config, [bar.family]),
     budgetMs,
@@ -291,9 +370,9 @@ for (const bar of RATE_BARS) {
   const measured = bar.kind === 'tpr' ? b.tp / Math.max(1, b.tp + b.fn) : b.fp / Math.max(1, b.fp + b.tn);
   const n = bar.kind === 'tpr' ? b.tp + b.fn : b.fp + b.tn;
   console.log(
-    `${bar.set}${bar.label ? ` (${bar.label})` : ''} — ${bar.family}: ${bar.kind.toUpperCase()} ${(measured * 100).toFixed(1)}% of ${n}`,
+    `${bar.set}${bar.label ? ` (${bar.label})` : ''} — ${bar.family}: ${bar.kind.toUpperCase()} ${(measured * 100).toFixed(1)}% of ${n}${unseen.seen > 0 ? ` (${unseen.seen} texts seen in training left out)` : ''}`,
   );
-  await byLanguage(bar);
+  await byLanguage(bar, unseen.records);
   const key = `${bar.family}:${bar.set}${bar.label ? `:${bar.label}` : ''}`;
   bars.push({
     name: `${bar.family} ${bar.kind.toUpperCase()}, ${bar.set}${bar.label ? ` (${bar.label})` : ''}`,
@@ -309,17 +388,9 @@ for (const bar of RATE_BARS) {
  * languages qualify. The language is the record's `language` / `lang` field, or, without one, the
  * language the core detects (marked `*`). Reported, not gated (per-language samples are small).
  */
-async function byLanguage(bar: RateBar): Promise<void> {
-  const lines = readFileSync(file(bar.set), 'utf8').split('\n');
+async function byLanguage(bar: RateBar, records: { line: string; record: JsonRecord }[]): Promise<void> {
   const groups = new Map<string, string[]>();
-  for (const line of lines) {
-    if (line.trim() === '') continue;
-    let record: { language?: unknown; lang?: unknown; text?: unknown };
-    try {
-      record = JSON.parse(line);
-    } catch {
-      continue;
-    }
+  for (const { line, record } of records) {
     // The dataset's own language field when it has one, else the language the core detects.
     const given = typeof record.language === 'string' ? record.language : record.lang;
     const language =
@@ -366,8 +437,10 @@ async function byLanguage(bar: RateBar): Promise<void> {
 
 for (const bar of F1_BARS) {
   if (!(await available(bar.family))) continue;
+  const unseen = unseenRecords(bar);
+  if (unseen.seen > 0) console.log(`${bar.set}: ${unseen.seen} texts seen in training left out`);
   const r = await evaluateDataset({
-    dataset: file(bar.set),
+    dataset: unseen.path,
     task: bar.family,
     detectors: await detectorsForCommand(config, [bar.family]),
     budgetMs,
