@@ -59,6 +59,23 @@ const RULE_PREFIX: Record<NamesType, string> = {
   STREET_ADDRESS: 'pii.names.street-address',
   ORGANIZATION: 'pii.names.organization',
 };
+const RULE_IDS: Record<NamesType, Map<string, string>> = {
+  PERSON: new Map(),
+  LOCATION: new Map(),
+  STREET_ADDRESS: new Map(),
+  ORGANIZATION: new Map(),
+};
+
+/** `RULE_PREFIX[type] + rule`, built once per pair rather than once per candidate. */
+function ruleId(type: NamesType, rule: string): string {
+  const ids = RULE_IDS[type];
+  let id = ids.get(rule);
+  if (id === undefined) {
+    id = RULE_PREFIX[type] + rule;
+    ids.set(rule, id);
+  }
+  return id;
+}
 // Ties between overlapping candidates of equal score go to the more specific type.
 const PRIORITY: Record<NamesType, number> = { STREET_ADDRESS: 4, ORGANIZATION: 3, PERSON: 2, LOCATION: 1 };
 
@@ -79,6 +96,23 @@ const ADDRESS_JOIN_RE = /^(?:,[ \t]{0,4}|,?[ \t]{0,4}(?:\r?\n[ \t>?,]{0,8}){1,2}
 /** What may precede an address block on its first line: indentation, quote marks, a short label. */
 const LINE_LEAD_RE = /^[ \t>]{0,12}(?:\p{L}{2,16}[ \t]{0,2}:[ \t]{0,12})?$/u;
 const NUMBER_RE = /^\p{N}{1,6}\p{L}?$/u;
+/**
+ * True when token `t` is NUMBER_RE-shaped (`12`, `221b`): decided on the codes when the token is ASCII
+ * (where the expression is `^[0-9]{1,6}[A-Za-z]?$`), by the expression otherwise. A text of a million
+ * numbers tests every one several times.
+ */
+function houseNumber(text: string, t: Token): boolean {
+  for (let k = t.start; k < t.end; k++) if (text.charCodeAt(k) >= 128) return NUMBER_RE.test(t.text);
+  let k = t.start;
+  while (k < t.end && text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57) k++;
+  const digits = k - t.start;
+  if (digits < 1 || digits > 6) return false;
+  if (k === t.end) return true;
+  if (k + 1 !== t.end) return false;
+  const c = text.charCodeAt(k) | 32;
+  return c >= 97 && c <= 122;
+}
+
 /** A letterhead line: quote marks or an optional `Name:` label, then words without digits or colons. */
 const LETTERHEAD_LINE_RE =
   /^([ \t>?]{0,12}(?:name[ \t]{0,2}:[ \t]{0,12})?)(\p{L}[\p{L}\p{M}'’.&,-]*(?: [\p{L}\p{M}'’.&,-]+){0,6}?)[ \t\r]*$/iu;
@@ -140,6 +174,22 @@ function lastWords(set: ReadonlySet<string>): ReadonlySet<string> {
   return words;
 }
 
+/** True when token `t` is `word` (lower case): its length is compared first, so few lower-case forms are made. */
+function isWord(t: Token, word: string): boolean {
+  return t.end - t.start === word.length && t.lower === word;
+}
+
+/** True when token `t` holds a hyphen. */
+function hasHyphen(text: string, t: Token): boolean {
+  for (let k = t.start; k < t.end; k++) if (text.charCodeAt(k) === 45) return true;
+  return false;
+}
+
+/** True when `. ` (a dot then one space) separates two tokens, without a slice. */
+function dotSpaceGap(text: string, a: Token, b: Token): boolean {
+  return b.start - a.end === 2 && text.charCodeAt(a.end) === 46 && text.charCodeAt(a.end + 1) === 32;
+}
+
 /** True when exactly one space separates two tokens (`gapBetween(…) === ' '` without a slice). */
 function spaceGap(text: string, a: Token, b: Token): boolean {
   return b.start - a.end === 1 && text.charCodeAt(a.end) === 32;
@@ -171,13 +221,108 @@ function hasBreak(text: string, from: number, to: number): boolean {
 }
 
 /** True when `gap` joins two words of one name: a single space, or `. ` after an initial or a title. */
-function nameGap(gap: string, prev: Token): boolean {
-  if (gap === ' ') return true;
-  return gap === '. ' && prev.dot && (prev.shape === 'initial' || TITLES.has(prev.lower));
+function nameGapAt(text: string, prev: Token, next: Token): boolean {
+  if (spaceGap(text, prev, next)) return true;
+  return dotSpaceGap(text, prev, next) && prev.dot && (prev.shape === 'initial' || has(prev, L.TITLE));
 }
 
 function isNameShaped(t: Token): boolean {
   return t.shape === 'cap' || t.shape === 'initial';
+}
+
+/**
+ * Bits of a token's `lex`: which word lists and gazetteer sets hold its lower-case form. One map look-up
+ * per token replaces the dozens of set look-ups the rules make on the same word.
+ */
+const L = {
+  GIVEN: 1 << 0,
+  SURNAME: 1 << 1,
+  AMBIG: 1 << 2,
+  COMMON: 1 << 3,
+  PLACE: 1 << 4,
+  ORG: 1 << 5,
+  STOP: 1 << 6,
+  TITLE: 1 << 7,
+  CUE_STRONG: 1 << 8,
+  CUE_WEAK: 1 << 9,
+  ORG_SUFFIX: 1 << 10,
+  STREET_SUFFIX: 1 << 11,
+  PARTICLE: 1 << 12,
+  UNIT: 1 << 13,
+  STREET_PREFIX: 1 << 14,
+  PLACE_PREFIX: 1 << 15,
+  PLACE_LABEL: 1 << 16,
+  ORG_NOUN: 1 << 17,
+  ORG_NOUN_FOLLOWER: 1 << 18,
+  ORG_LEGAL: 1 << 19,
+  /** First word of a multi-word place (`new` of `new york`). */
+  PLACE_HEAD: 1 << 20,
+  /** First word of a multi-word organisation. */
+  ORG_HEAD: 1 << 21,
+  /** Last words of the phrases of each cue list (see {@link PHRASE_ENDS}). */
+  END_PERSON: 1 << 22,
+  END_LOCATION: 1 << 23,
+  END_LOCATION_STRONG: 1 << 24,
+  END_ORG: 1 << 25,
+  END_ORG_EMPLOYER: 1 << 26,
+  END_ADDRESS: 1 << 27,
+} as const;
+
+/** The `lex` bit of the last words of each phrase list that {@link Scanner.hasPhraseBefore} checks. */
+const PHRASE_ENDS = new Map<ReadonlySet<string>, number>([
+  [PERSON_PHRASES, L.END_PERSON],
+  [LOCATION_PHRASES, L.END_LOCATION],
+  [LOCATION_STRONG_PHRASES, L.END_LOCATION_STRONG],
+  [ORG_PHRASES, L.END_ORG],
+  [ORG_EMPLOYER_PHRASES, L.END_ORG_EMPLOYER],
+  [ADDRESS_CUES, L.END_ADDRESS],
+]);
+
+let lexiconCache: ReadonlyMap<string, number> | undefined;
+
+/** Lower-case word → `lex` bits, built once from the gazetteer and the word lists. */
+function lexicon(): ReadonlyMap<string, number> {
+  if (lexiconCache !== undefined) return lexiconCache;
+  const gz = loadNamesGazetteer();
+  const map = new Map<string, number>();
+  const mark = (words: Iterable<string>, bit: number): void => {
+    for (const w of words) map.set(w, (map.get(w) ?? 0) | bit);
+  };
+  const heads = (entries: Iterable<string>): string[] => {
+    const out: string[] = [];
+    for (const e of entries) if (e.includes(' ')) out.push(e.slice(0, e.indexOf(' ')));
+    return out;
+  };
+  mark(gz.given, L.GIVEN);
+  mark(gz.surnames, L.SURNAME);
+  mark(gz.ambiguous, L.AMBIG);
+  mark(gz.common, L.COMMON);
+  mark(gz.places, L.PLACE);
+  mark(gz.organizations, L.ORG);
+  mark(gz.stopwords, L.STOP);
+  mark(TITLES, L.TITLE);
+  mark(PERSON_CUES_STRONG, L.CUE_STRONG);
+  mark(PERSON_CUES_WEAK, L.CUE_WEAK);
+  mark(ORG_SUFFIXES, L.ORG_SUFFIX);
+  mark(STREET_SUFFIXES, L.STREET_SUFFIX);
+  mark(PARTICLES, L.PARTICLE);
+  mark(UNIT_WORDS, L.UNIT);
+  mark(STREET_PREFIXES, L.STREET_PREFIX);
+  mark(PLACE_PREFIXES, L.PLACE_PREFIX);
+  mark(PLACE_LABELS, L.PLACE_LABEL);
+  mark(ORG_NOUNS, L.ORG_NOUN);
+  mark(ORG_NOUN_FOLLOWERS, L.ORG_NOUN_FOLLOWER);
+  mark(ORG_LEGAL_FORMS, L.ORG_LEGAL);
+  mark(heads(gz.places), L.PLACE_HEAD);
+  mark(heads(gz.organizations), L.ORG_HEAD);
+  for (const [set, bit] of PHRASE_ENDS) mark(lastWords(set), bit);
+  lexiconCache = map;
+  return map;
+}
+
+/** True when the token's lower-case form is in the list of `bit` (an `L` bit). */
+function has(t: Token, bit: number): boolean {
+  return (t.lex & bit) !== 0;
 }
 
 class Scanner {
@@ -213,7 +358,10 @@ class Scanner {
   /** True when the 1, 2 or 3 words before token `i` (as {@link before} joins them) are in `set`. */
   hasPhraseBefore(i: number, set: ReadonlySet<string>): boolean {
     // Every phrase ends with the word just before `i`: most words end none, so stop there.
-    if (i === 0 || !lastWords(set).has(this.tokens[i - 1]!.lower)) return false;
+    if (i === 0) return false;
+    const bit = PHRASE_ENDS.get(set);
+    const prev = this.tokens[i - 1]!;
+    if (bit !== undefined ? (prev.lex & bit) === 0 : !lastWords(set).has(prev.lower)) return false;
     // Built word by word: once a gap breaks the phrase, every longer phrase breaks too.
     let phrase = '';
     for (let k = 1; k <= 3; k++) {
@@ -229,7 +377,7 @@ class Scanner {
   }
 
   isStop(t: Token): boolean {
-    return this.gz.stopwords.has(t.lower) || TITLES.has(t.lower);
+    return has(t, L.STOP) || has(t, L.TITLE);
   }
 
   add(type: NamesType, start: number, end: number, score: number, rule: string, explanation: string): void {
@@ -239,7 +387,7 @@ class Scanner {
         start,
         end,
         score: Math.min(1, score),
-        rule: RULE_PREFIX[type] + rule,
+        rule: ruleId(type, rule),
         explanation,
       });
     }
@@ -272,10 +420,10 @@ class Scanner {
       let j = i;
       while (j + 1 < toks.length && j - i < 6) {
         const next = toks[j + 1]!;
-        if (!nameGap(gapBetween(this.text, toks[j]!, next), toks[j]!)) break;
-        if (isNameShaped(next) || (next.shape === 'upper' && ORG_SUFFIXES.has(next.lower))) {
+        if (!nameGapAt(this.text, toks[j]!, next)) break;
+        if (isNameShaped(next) || (next.shape === 'upper' && has(next, L.ORG_SUFFIX))) {
           j++;
-        } else if (PARTICLES.has(next.lower) && j + 2 < toks.length && isNameShaped(toks[j + 2]!)) {
+        } else if (has(next, L.PARTICLE) && j + 2 < toks.length && isNameShaped(toks[j + 2]!)) {
           if (!spaceGap(this.text, next, toks[j + 2]!)) break;
           j += 2;
         } else break;
@@ -288,9 +436,11 @@ class Scanner {
   }
 
   people(): void {
-    const { tokens: toks, gz } = this;
-    /** Single-name candidates by token index, for the list rule below. */
-    const singles = new Map<number, Candidate>();
+    const toks = this.tokens;
+    // Single-name candidates by token index, for the list rule below: a plain array (one Map entry per
+    // single name was most of the cost on text made of many one-word runs); `singleOrder` keeps their order.
+    const singles: (Candidate | undefined)[] = new Array(toks.length);
+    const singleOrder: number[] = [];
     const runs = this.runs();
     for (let r = 0; r < runs.length; r += 2) {
       const runStart = runs[r]!;
@@ -300,13 +450,13 @@ class Scanner {
       let titled = false;
       // Leading titles and stop words are context, not name.
       while (a <= b && (this.isStop(toks[a]!) || toks[a]!.shape === 'initial')) {
-        if (TITLES.has(toks[a]!.lower)) titled = true;
+        if (has(toks[a]!, L.TITLE)) titled = true;
         else if (toks[a]!.shape === 'initial' && a + 1 <= b && !toks[a]!.dot) break;
         a++;
       }
       // A title inside the run (`Sie Herr Jürgen Schneider`) starts the name.
       for (let k = b - 1; k >= a; k--) {
-        if (TITLES.has(toks[k]!.lower)) {
+        if (has(toks[k]!, L.TITLE)) {
           a = k + 1;
           titled = true;
           break;
@@ -314,7 +464,7 @@ class Scanner {
       }
       while (b >= a && this.isStop(toks[b]!)) b--;
       if (a > b) continue;
-      if (!titled && a > 0 && TITLES.has(toks[a - 1]!.lower)) titled = true;
+      if (!titled && a > 0 && has(toks[a - 1]!, L.TITLE)) titled = true;
       const n = b - a + 1;
       const first = toks[a]!;
       const last = toks[b]!;
@@ -328,23 +478,23 @@ class Scanner {
         const t = toks[k]!;
         if (t.shape !== 'cap') continue;
         words++;
-        if (gz.common.has(t.lower) && !gz.ambiguous.has(t.lower)) commonHits++;
-        if (gz.ambiguous.has(t.lower)) ambiguousHits++;
-        else if (gz.given.has(t.lower)) givenHits++;
-        else if (gz.surnames.has(t.lower)) surnameHits++;
-        if (gz.places.has(t.lower)) placeHits++;
+        if (has(t, L.COMMON) && !has(t, L.AMBIG)) commonHits++;
+        if (has(t, L.AMBIG)) ambiguousHits++;
+        else if (has(t, L.GIVEN)) givenHits++;
+        else if (has(t, L.SURNAME)) surnameHits++;
+        if (has(t, L.PLACE)) placeHits++;
       }
       if (words === 0) continue;
-      const greeting = !titled && a > 0 && PERSON_CUES_STRONG.has(toks[a - 1]!.lower);
+      const greeting = !titled && a > 0 && has(toks[a - 1]!, L.CUE_STRONG);
       const strongCue =
         titled ||
-        (a > 0 && PERSON_CUES_STRONG.has(toks[a - 1]!.lower) && !this.sentenceBreakBefore(a)) ||
+        (a > 0 && has(toks[a - 1]!, L.CUE_STRONG) && !this.sentenceBreakBefore(a)) ||
         this.hasPhraseBefore(a, PERSON_PHRASES) ||
         (a > 0 &&
-          toks[a - 1]!.lower === 'name' &&
+          isWord(toks[a - 1]!, 'name') &&
           /^\s*[:?]\s*$/u.test(gapBetween(this.text, toks[a - 1]!, first)));
       const weakCue =
-        (a > 0 && PERSON_CUES_WEAK.has(toks[a - 1]!.lower)) ||
+        (a > 0 && has(toks[a - 1]!, L.CUE_WEAK)) ||
         (this.text.charCodeAt(last.end) === 39 && this.text.charCodeAt(last.end + 1) === 115) ||
         // Cheap pre-check: the verb pattern starts with a space.
         (this.text.charCodeAt(last.end) === 32 &&
@@ -352,8 +502,8 @@ class Scanner {
             this.text.slice(last.end, last.end + 10),
           ));
       const initial = this.sentenceInitial(a);
-      const firstKnown = gz.given.has(first.lower) && !gz.ambiguous.has(first.lower);
-      const lastKnown = gz.surnames.has(last.lower) || gz.given.has(last.lower);
+      const firstKnown = has(first, L.GIVEN) && !has(first, L.AMBIG);
+      const lastKnown = has(last, L.SURNAME) || has(last, L.GIVEN);
       let score = 0;
       let why = '';
       if (n >= 2) {
@@ -363,7 +513,7 @@ class Scanner {
         } else if (givenHits + surnameHits + ambiguousHits >= 2 && givenHits + surnameHits >= 1) {
           score = 0.75;
           why = 'several name words in the gazetteer';
-        } else if (lastKnown && !gz.ambiguous.has(last.lower) && n <= 4) {
+        } else if (lastKnown && !has(last, L.AMBIG) && n <= 4) {
           score = 0.6;
           why = 'capitalised words ending in a known surname';
         } else if (commonHits === 0 && placeHits === 0 && ambiguousHits === 0 && n <= 3) {
@@ -382,26 +532,20 @@ class Scanner {
         }
         if (placeHits === words && !strongCue) score = Math.min(score, 0.3);
       } else {
-        const known =
-          (gz.given.has(first.lower) || gz.surnames.has(first.lower)) && !gz.ambiguous.has(first.lower);
+        const known = (has(first, L.GIVEN) || has(first, L.SURNAME)) && !has(first, L.AMBIG);
         if (first.shape !== 'cap') continue;
         if (known) {
           score = initial ? 0.4 : 0.5;
           why = 'name in the gazetteer';
-        } else if (
-          !initial &&
-          !gz.common.has(first.lower) &&
-          !this.isStop(first) &&
-          !gz.places.has(first.lower)
-        ) {
+        } else if (!initial && !has(first, L.COMMON) && !this.isStop(first) && !has(first, L.PLACE)) {
           score = 0.35;
           why = 'capitalised word that is not a common word';
         } else {
           score = 0.2;
           why = 'capitalised word';
         }
-        if (gz.places.has(first.lower) && !strongCue) score = Math.min(score, 0.3);
-        if (gz.organizations.has(first.lower)) score = Math.min(score, 0.3);
+        if (has(first, L.PLACE) && !strongCue) score = Math.min(score, 0.3);
+        if (has(first, L.ORG)) score = Math.min(score, 0.3);
       }
       if (strongCue) {
         score = Math.max(score + 0.3, greeting && givenHits + surnameHits === 0 ? 0.6 : 0.75);
@@ -410,8 +554,8 @@ class Scanner {
         score += 0.1;
         why += ' near a person cue';
       }
-      if (ORG_SUFFIXES.has(last.lower) || ORG_SUFFIXES.has(toks[runEnd]!.lower)) score = Math.min(score, 0.3);
-      if (STREET_SUFFIXES.has(last.lower) && n >= 2) score = Math.min(score, 0.3);
+      if (has(last, L.ORG_SUFFIX) || has(toks[runEnd]!, L.ORG_SUFFIX)) score = Math.min(score, 0.3);
+      if (has(last, L.STREET_SUFFIX) && n >= 2) score = Math.min(score, 0.3);
       // Ordinary words ("Family Day", "Hello World") are not names, whatever the cue says.
       if (commonHits > 0 && (n === 1 || givenHits + surnameHits === 0)) score = Math.min(score, 0.35);
       // Speaker labels (`Ella: What a wife`) and vocatives (`Cora, can I…`) at a line start.
@@ -423,33 +567,42 @@ class Scanner {
         }
       }
       this.add('PERSON', first.start, last.end, score, n >= 2 ? '.full-name' : '.single-name', why);
-      if (n === 1) singles.set(a, this.out.at(-1)!);
+      if (n === 1) {
+        singles[a] = this.out.at(-1)!;
+        singleOrder.push(a);
+      }
     }
-    this.listOfNames(singles);
+    this.listOfNames(singles, singleOrder);
     this.lowerCaseNames();
   }
 
   /** `Kevin, Brittany and Terri`: single names coordinated with a known name are names too. */
-  listOfNames(singles: Map<number, Candidate>): void {
+  listOfNames(singles: readonly (Candidate | undefined)[], order: readonly number[]): void {
     const { tokens: toks, text } = this;
     const linked = (i: number, j: number): boolean => {
       const gap = gapBetween(text, toks[i]!, toks[j]!);
       return gap === ', ' || gap === ' & ' || gap === ',';
     };
-    const neighbours = (i: number): number[] => {
-      const out: number[] = [];
-      if (singles.has(i + 1) && linked(i, i + 1)) out.push(i + 1);
-      if (singles.has(i - 1) && linked(i - 1, i)) out.push(i - 1);
+    const single = (j: number): Candidate | undefined => (j >= 0 ? singles[j] : undefined);
+    /** 1 when the single name at `j` is a known name (scores at least 0.4). */
+    const knownAt = (j: number): number => (single(j)!.score >= 0.4 ? 1 : 0);
+    /** How many coordinated neighbours of the single name at `i` are known names. */
+    const knownNeighbours = (i: number): number => {
+      let count = 0;
+      if (single(i + 1) !== undefined && linked(i, i + 1)) count += knownAt(i + 1);
+      if (single(i - 1) !== undefined && linked(i - 1, i)) count += knownAt(i - 1);
       const and = toks[i + 1];
-      if (and && (and.lower === 'and' || and.lower === 'or') && singles.has(i + 2)) out.push(i + 2);
+      if (and && (isWord(and, 'and') || isWord(and, 'or')) && single(i + 2) !== undefined)
+        count += knownAt(i + 2);
       const and2 = toks[i - 1];
-      if (and2 && (and2.lower === 'and' || and2.lower === 'or') && singles.has(i - 2)) out.push(i - 2);
-      return out;
+      if (and2 && (isWord(and2, 'and') || isWord(and2, 'or')) && single(i - 2) !== undefined)
+        count += knownAt(i - 2);
+      return count;
     };
-    for (const [i, c] of singles) {
+    for (const i of order) {
+      const c = singles[i]!;
       if (c.score >= 0.6 || c.score < 0.2) continue;
-      const ns = neighbours(i);
-      const known = ns.filter((j) => singles.get(j)!.score >= 0.4).length;
+      const known = knownNeighbours(i);
       if ((c.score >= 0.4 && known >= 1) || known >= 2) {
         c.score = 0.6;
         c.explanation += ' in a list of names';
@@ -459,18 +612,14 @@ class Scanner {
 
   /** Names written in lower case (`my name is lena andersson`): both words must be known, uncommon names. */
   lowerCaseNames(): void {
-    const { tokens: toks, gz } = this;
-    const nameLike = (t: Token | undefined, set: ReadonlySet<string>) =>
-      t !== undefined &&
-      t.shape === 'lower' &&
-      set.has(t.lower) &&
-      !gz.common.has(t.lower) &&
-      !gz.ambiguous.has(t.lower);
+    const toks = this.tokens;
+    const nameLike = (t: Token | undefined, bit: number) =>
+      t !== undefined && t.shape === 'lower' && has(t, bit) && !has(t, L.COMMON) && !has(t, L.AMBIG);
     for (let i = 0; i < toks.length; i++) {
       const t = toks[i]!;
-      if (!nameLike(t, gz.given)) continue;
+      if (!nameLike(t, L.GIVEN)) continue;
       const next = toks[i + 1];
-      if (nameLike(next, gz.surnames) && spaceGap(this.text, t, next!)) {
+      if (nameLike(next, L.SURNAME) && spaceGap(this.text, t, next!)) {
         this.add('PERSON', t.start, next!.end, 0.6, '.lower-case', 'given name and surname in lower case');
         i++;
       } else if (this.hasPhraseBefore(i, PERSON_PHRASES) || TITLES.has(toks[i - 1]?.lower ?? '')) {
@@ -539,7 +688,7 @@ class Scanner {
       if (matchEnd >= 0) {
         const single = matchEnd === i;
         let score = 0.75;
-        if (single && (gz.given.has(t.lower) || gz.surnames.has(t.lower))) score = 0.45;
+        if (single && (has(t, L.GIVEN) || has(t, L.SURNAME))) score = 0.45;
         if (single && this.isStop(t)) score = 0.3;
         if (single && t.shape === 'upper' && t.text.length <= 3) score = 0.3;
         if (cue) score += 0.15;
@@ -555,7 +704,7 @@ class Scanner {
         continue;
       }
       const prefixed =
-        PLACE_PREFIXES.has(t.lower) &&
+        has(t, L.PLACE_PREFIX) &&
         i + 1 < toks.length &&
         toks[i + 1]!.shape === t.shape &&
         spaceGap(this.text, t, toks[i + 1]!) &&
@@ -586,13 +735,13 @@ class Scanner {
     for (let k = runEnd + 3; k < toks.length && k <= runEnd + 8; k++) {
       const t = toks[k]!;
       if (k > runEnd + 1 && hasBreak(this.text, toks[k - 1]!.end, t.start)) return false;
-      if (!ORG_NOUNS.has(t.lower)) continue;
+      if (!has(t, L.ORG_NOUN)) continue;
       const next = toks[k + 1];
       return (
         next === undefined ||
         hasBreak(this.text, t.end, next.start) ||
         /,/u.test(gapBetween(this.text, t, next)) ||
-        ORG_NOUN_FOLLOWERS.has(next.lower)
+        has(next, L.ORG_NOUN_FOLLOWER)
       );
     }
     return false;
@@ -601,12 +750,16 @@ class Scanner {
   /** Index of the last token of the longest gazetteer place starting at token `i`, or -1. */
   placeEnd(i: number, maxN: number): number {
     const toks = this.tokens;
+    const first = toks[i]!;
+    // One word, unless a multi-word place starts with this word.
+    if ((first.lex & L.PLACE_HEAD) === 0 || maxN < 2) return has(first, L.PLACE) ? i : -1;
     let matchEnd = -1;
     let key = '';
     for (let j = i; j < toks.length && j - i < maxN; j++) {
       if (j > i) {
-        const gap = gapBetween(this.text, toks[j - 1]!, toks[j]!);
-        if (gap !== ' ' && !(gap === '. ' && toks[j - 1]!.dot)) break;
+        const prev = toks[j - 1]!;
+        if (!spaceGap(this.text, prev, toks[j]!) && !(dotSpaceGap(this.text, prev, toks[j]!) && prev.dot))
+          break;
         key += ' ';
       }
       key += toks[j]!.lower;
@@ -619,9 +772,7 @@ class Scanner {
   placeLabelBefore(i: number): boolean {
     if (i === 0) return false;
     const prev = this.tokens[i - 1]!;
-    return (
-      PLACE_LABELS.has(prev.lower) && /^:[ \t]{1,12}$/u.test(gapBetween(this.text, prev, this.tokens[i]!))
-    );
+    return has(prev, L.PLACE_LABEL) && /^:[ \t]{1,12}$/u.test(gapBetween(this.text, prev, this.tokens[i]!));
   }
 
   organizations(): void {
@@ -631,19 +782,20 @@ class Scanner {
       const runStart = runs[r]!;
       const runEnd = runs[r + 1]!;
       let a = runStart;
-      while (a <= runEnd && this.isStop(toks[a]!) && !ORG_SUFFIXES.has(toks[a]!.lower)) a++;
+      while (a <= runEnd && this.isStop(toks[a]!) && !has(toks[a]!, L.ORG_SUFFIX)) a++;
       if (a > runEnd) continue;
       // Name followed by a legal form or an organisation word.
       let suffixAt = -1;
       for (let k = runEnd; k > a; k--) {
-        if (ORG_SUFFIXES.has(toks[k]!.lower.replace(/\./gu, ''))) {
+        // The lexicon bit of ORG_SUFFIXES (a token never holds a dot).
+        if (has(toks[k]!, L.ORG_SUFFIX)) {
           suffixAt = k;
           break;
         }
       }
       if (suffixAt > a) {
         const suffix = toks[suffixAt]!;
-        const legal = ORG_LEGAL_FORMS.has(suffix.lower);
+        const legal = has(suffix, L.ORG_LEGAL);
         const end = suffix.dot && legal ? suffix.end + 1 : suffix.end;
         this.add(
           'ORGANIZATION',
@@ -656,11 +808,16 @@ class Scanner {
         continue;
       }
       // Known organisation names.
-      let key = '';
       let matched = -1;
-      for (let k = a; k <= runEnd; k++) {
-        key += (k > a ? ' ' : '') + toks[k]!.lower;
-        if (gz.organizations.has(key)) matched = k;
+      if ((toks[a]!.lex & L.ORG_HEAD) === 0) {
+        // One word, unless a multi-word organisation starts with this word.
+        if (has(toks[a]!, L.ORG)) matched = a;
+      } else {
+        let key = '';
+        for (let k = a; k <= runEnd; k++) {
+          key += (k > a ? ' ' : '') + toks[k]!.lower;
+          if (gz.organizations.has(key)) matched = k;
+        }
       }
       if (matched >= a) {
         const score = this.hasPhraseBefore(a, ORG_PHRASES) ? 0.85 : 0.7;
@@ -700,7 +857,10 @@ class Scanner {
       // Hyphenated surname pairs (`Mayo-Walters`), a common firm-name shape.
       if (runStart === runEnd) {
         const t = toks[a]!;
-        const parts = t.lower.split('-');
+        // Exactly one hyphen: checked before splitting (most single words have none, and their lower-case
+        // form is not made to find out).
+        const dash = hasHyphen(text, t) ? t.lower.indexOf('-') : -1;
+        const parts = dash !== -1 && t.lower.indexOf('-', dash + 1) === -1 ? t.lower.split('-') : [];
         if (
           parts.length === 2 &&
           t.shape === 'cap' &&
@@ -712,13 +872,17 @@ class Scanner {
     }
     // `Hawkins, Richardson and Santana`: three surnames in a law-firm pattern.
     for (let i = 0; i + 3 < toks.length; i++) {
-      const [t0, t1, t2, t3] = [toks[i]!, toks[i + 1]!, toks[i + 2]!, toks[i + 3]!];
-      if (t2.lower !== 'and' || gapBetween(text, t0, t1) !== ', ') continue;
+      // `and` first: almost every position fails there, before any other token is read.
+      const t2 = toks[i + 2]!;
+      if (!isWord(t2, 'and')) continue;
+      const t0 = toks[i]!;
+      const t1 = toks[i + 1]!;
+      const t3 = toks[i + 3]!;
+      if (gapBetween(text, t0, t1) !== ', ') continue;
       if (!spaceGap(text, t1, t2) || !spaceGap(text, t2, t3)) continue;
       const names = [t0, t1, t3];
-      if (!names.every((t) => t.shape === 'cap' || (t.shape === 'lower' && gz.surnames.has(t.lower))))
-        continue;
-      const surnames = names.filter((t) => gz.surnames.has(t.lower) && !gz.given.has(t.lower)).length;
+      if (!names.every((t) => t.shape === 'cap' || (t.shape === 'lower' && has(t, L.SURNAME)))) continue;
+      const surnames = names.filter((t) => has(t, L.SURNAME) && !has(t, L.GIVEN)).length;
       // `our 3 founders: Monjeau, Graves and Reed` is a list of people, not a firm.
       if (i > 0 && /:\s*$/u.test(gapBetween(text, toks[i - 1]!, t0))) continue;
       if (surnames < 2) continue;
@@ -729,7 +893,7 @@ class Scanner {
   addresses(): void {
     const { tokens: toks, text } = this;
     const n = toks.length;
-    const isNum = (t: Token | undefined) => t !== undefined && t.shape === 'num' && NUMBER_RE.test(t.text);
+    const isNum = (t: Token | undefined) => t !== undefined && t.shape === 'num' && houseNumber(text, t);
     const wordish = (t: Token) => t.shape === 'cap' || t.shape === 'upper' || t.shape === 'initial';
     for (let i = 0; i < n; i++) {
       const t = toks[i]!;
@@ -739,10 +903,10 @@ class Scanner {
         let hit = -1;
         while (j < n && j - i <= 5) {
           const tj = toks[j]!;
-          const gap = gapBetween(text, toks[j - 1]!, tj);
-          if (gap !== ' ' && !(gap === '. ' && toks[j - 1]!.dot)) break;
-          if (j > i + 1 && STREET_SUFFIXES.has(tj.lower)) hit = j;
-          if (!wordish(tj) && !PARTICLES.has(tj.lower) && !STREET_SUFFIXES.has(tj.lower)) break;
+          const prev = toks[j - 1]!;
+          if (!spaceGap(text, prev, tj) && !(dotSpaceGap(text, prev, tj) && prev.dot)) break;
+          if (j > i + 1 && has(tj, L.STREET_SUFFIX)) hit = j;
+          if (!wordish(tj) && !has(tj, L.PARTICLE) && !has(tj, L.STREET_SUFFIX)) break;
           j++;
         }
         if (hit > 0) {
@@ -792,14 +956,14 @@ class Scanner {
         }
       }
       // C: `Rue de la Paix`, `31 Rue Al Imam Al Bakri`, `Via Roma 12`.
-      if (STREET_PREFIXES.has(t.lower) && (t.shape === 'cap' || isNum(toks[i - 1]))) {
+      if (has(t, L.STREET_PREFIX) && (t.shape === 'cap' || isNum(toks[i - 1]))) {
         let j = i + 1;
         let lastName = -1;
         while (j < n && j - i <= 6) {
           const tj = toks[j]!;
           if (!spaceGap(text, toks[j - 1]!, tj)) break;
           if (wordish(tj)) lastName = j;
-          else if (!PARTICLES.has(tj.lower)) break;
+          else if (!has(tj, L.PARTICLE)) break;
           j++;
         }
         if (lastName > i) {
@@ -841,13 +1005,7 @@ class Scanner {
         let j = i;
         while (j + 1 < n && j - i < 3 && g[j + 1]!.shape === 'cap' && spaceGap(text, g[j]!, g[j + 1]!)) j++;
         const last = g[j]!;
-        if (
-          j > i &&
-          STREET_SUFFIXES.has(last.lower) &&
-          !this.gz.common.has(t.lower) &&
-          !this.isStop(t) &&
-          !this.gz.places.has(t.lower)
-        ) {
+        if (j > i && has(last, L.STREET_SUFFIX) && !has(t, L.COMMON) && !this.isStop(t) && !has(t, L.PLACE)) {
           const end = last.dot && last.lower.length <= 4 ? last.end + 1 : last.end;
           this.add(
             'STREET_ADDRESS',
@@ -860,35 +1018,40 @@ class Scanner {
         }
       }
       // D: `Suite 501`, `Apt. 656`.
-      if (UNIT_WORDS.has(t.lower) && isNum(toks[i + 1])) {
+      if (has(t, L.UNIT) && isNum(toks[i + 1])) {
         const gap = gapBetween(text, t, toks[i + 1]!);
         if (gap === ' ' || gap === '. ') {
           this.add('STREET_ADDRESS', t.start, toks[i + 1]!.end, 0.6, '.unit', 'apartment or suite number');
         }
       }
-      // E: US military addresses `PSC 0413, Box 8144`, `USNS Møller\nFPO AA 85844`.
-      if (
-        (t.text === 'USNS' || t.text === 'USNV' || t.text === 'USS' || t.text === 'USCGC') &&
-        toks[i + 1]?.shape === 'cap'
-      ) {
-        let end = toks[i + 1]!.end;
-        const fpo = toks[i + 2];
-        if (fpo && (fpo.text === 'FPO' || fpo.text === 'APO') && isNum(toks[i + 4])) end = toks[i + 4]!.end;
-        this.add('STREET_ADDRESS', t.start, end, 0.8, '.military', 'military postal address');
-      }
-      // Post-office boxes: `P.O. Box 242`, `PO Box 12`, `Postfach 1234`.
-      if ((t.text === 'P' && toks[i + 1]?.text === 'O') || t.text === 'PO') {
-        const k = t.text === 'PO' ? i + 1 : i + 2;
-        if (toks[k]?.lower === 'box' && isNum(toks[k + 1]) && toks[k + 1]!.start - t.end <= 8) {
-          this.add('STREET_ADDRESS', t.start, toks[k + 1]!.end, 0.8, '.po-box', 'post-office box');
+      // E and the post-office boxes below start with `U` or `P` (USNS…, P.O., PO, Postfach, PSC): most
+      // tokens skip their string comparisons.
+      const lead = text.charCodeAt(t.start);
+      if (lead === 85 || lead === 80) {
+        // E: US military addresses `PSC 0413, Box 8144`, `USNS Møller\nFPO AA 85844`.
+        if (
+          (t.text === 'USNS' || t.text === 'USNV' || t.text === 'USS' || t.text === 'USCGC') &&
+          toks[i + 1]?.shape === 'cap'
+        ) {
+          let end = toks[i + 1]!.end;
+          const fpo = toks[i + 2];
+          if (fpo && (fpo.text === 'FPO' || fpo.text === 'APO') && isNum(toks[i + 4])) end = toks[i + 4]!.end;
+          this.add('STREET_ADDRESS', t.start, end, 0.8, '.military', 'military postal address');
         }
-      } else if (t.text === 'Postfach' && isNum(toks[i + 1])) {
-        this.add('STREET_ADDRESS', t.start, toks[i + 1]!.end, 0.8, '.po-box', 'post-office box');
-      }
-      if (t.text === 'PSC' && isNum(toks[i + 1]) && toks[i + 2]?.text === 'Box' && isNum(toks[i + 3])) {
-        const apo = toks[i + 4];
-        const end = apo?.text === 'APO' && isNum(toks[i + 6]) ? toks[i + 6]!.end : toks[i + 3]!.end;
-        this.add('STREET_ADDRESS', t.start, end, 0.8, '.military', 'military postal address');
+        // Post-office boxes: `P.O. Box 242`, `PO Box 12`, `Postfach 1234`.
+        if ((t.text === 'P' && toks[i + 1]?.text === 'O') || t.text === 'PO') {
+          const k = t.text === 'PO' ? i + 1 : i + 2;
+          if (toks[k]?.lower === 'box' && isNum(toks[k + 1]) && toks[k + 1]!.start - t.end <= 8) {
+            this.add('STREET_ADDRESS', t.start, toks[k + 1]!.end, 0.8, '.po-box', 'post-office box');
+          }
+        } else if (t.text === 'Postfach' && isNum(toks[i + 1])) {
+          this.add('STREET_ADDRESS', t.start, toks[i + 1]!.end, 0.8, '.po-box', 'post-office box');
+        }
+        if (t.text === 'PSC' && isNum(toks[i + 1]) && toks[i + 2]?.text === 'Box' && isNum(toks[i + 3])) {
+          const apo = toks[i + 4];
+          const end = apo?.text === 'APO' && isNum(toks[i + 6]) ? toks[i + 6]!.end : toks[i + 3]!.end;
+          this.add('STREET_ADDRESS', t.start, end, 0.8, '.military', 'military postal address');
+        }
       }
     }
   }
@@ -917,7 +1080,7 @@ class Scanner {
       const hasLead =
         lead !== undefined &&
         lead.shape === 'num' &&
-        NUMBER_RE.test(lead.text) &&
+        houseNumber(text, lead) &&
         text.slice(lead.end, addr.start) === ' ';
       const block = this.lineInitial(hasLead ? lead.start : addr.start) && this.nextPartOnNewLine(addr.end);
       if (hasLead) addr.start = lead.start;
@@ -933,19 +1096,19 @@ class Scanner {
         if (block && !gap.includes('\n')) break;
         const first = toks[i]!;
         let j = i;
-        if (UNIT_WORDS.has(first.lower) && toks[i + 1]?.shape === 'num') {
+        if (has(first, L.UNIT) && toks[i + 1]?.shape === 'num') {
           j = i + 1;
           if (block) this.add('STREET_ADDRESS', first.start, toks[j]!.end, addr.score, '.unit', 'unit line');
         } else if (first.shape === 'cap' || first.shape === 'upper') {
           while (j + 1 < toks.length && j - i < 4) {
             const next = toks[j + 1]!;
             const sameLine = !text.slice(toks[j]!.end, next.start).includes('\n');
-            if (!sameLine || (next.shape !== first.shape && !PARTICLES.has(next.lower))) break;
+            if (!sameLine || (next.shape !== first.shape && !has(next, L.PARTICLE))) break;
             if (!/^[ -]$/u.test(gapBetween(text, toks[j]!, next))) break;
             j++;
           }
-          while (j > i && PARTICLES.has(toks[j]!.lower)) j--;
-          if (j === i && this.isStop(first) && !this.gz.places.has(first.lower)) break;
+          while (j > i && has(toks[j]!, L.PARTICLE)) j--;
+          if (j === i && this.isStop(first) && !has(first, L.PLACE)) break;
           const placeEnd = toks[j]!.end;
           const placeJ = j;
           // `, VIC`, `, NS 12345`, `Norway 35018`: state code and postcode on the same line.
@@ -1140,8 +1303,7 @@ class Scanner {
     const toks = this.tokens;
     const unit = toks[last + 1];
     const num = toks[last + 2];
-    if (unit === undefined || num === undefined || !UNIT_WORDS.has(unit.lower) || num.shape !== 'num')
-      return end;
+    if (unit === undefined || num === undefined || !has(unit, L.UNIT) || num.shape !== 'num') return end;
     if (!/^,? $/u.test(this.text.slice(end, unit.start))) return end;
     const g = gapBetween(this.text, unit, num);
     return g === ' ' || g === '. ' ? num.end : end;
@@ -1194,7 +1356,7 @@ export function findNames(text: string): NameMatch[] {
  * score order, so a candidate is only ever blocked by one scoring at least as high.
  */
 function scanNames(text: string, minScore: number): NameMatch[] {
-  const scanner = new Scanner(text, tokenize(text), loadNamesGazetteer());
+  const scanner = new Scanner(text, tokenize(text, lexicon()), loadNamesGazetteer());
   scanner.scan();
   const cands =
     minScore === Number.NEGATIVE_INFINITY ? scanner.out : scanner.out.filter((c) => c.score >= minScore);

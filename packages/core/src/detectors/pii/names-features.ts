@@ -16,6 +16,8 @@ export interface Token {
   readonly shape: TokenShape;
   /** A `.` immediately follows the token. */
   readonly dot: boolean;
+  /** Bits of the word lists holding `lower` (from the `lexicon` given to {@link tokenize}; else 0). */
+  readonly lex: number;
 }
 
 const UPPER_START_RE = /^\p{Lu}/u;
@@ -57,6 +59,17 @@ const FLATTEN_RE = /^/u;
 /** Longest token run, in code points; longer runs are split (as `[…]{1,80}` would). */
 const MAX_RUN = 80;
 
+/** Per ASCII code: 0 not a token character, else UPPER, LOWER or OTHER (digits, `'`, `-`). */
+const ASCII_KIND = new Uint8Array(128);
+const UPPER = 1;
+const LOWER = 2;
+const OTHER = 3;
+ASCII_KIND.fill(UPPER, 65, 91);
+ASCII_KIND.fill(LOWER, 97, 123);
+ASCII_KIND.fill(OTHER, 48, 58);
+ASCII_KIND[39] = OTHER;
+ASCII_KIND[45] = OTHER;
+
 /**
  * Length in code units of the token character at `i` (a letter, mark, number, `'`, `’` or `-`), or 0
  * when the character there is not one. ASCII is decided by code; other characters by a sticky regex.
@@ -73,31 +86,151 @@ function tokenCharLength(text: string, i: number): number {
   return WIDE_TOKEN_CHAR_RE.lastIndex - i;
 }
 
-/** Splits text into tokens in one pass; possessive `'s` and edge apostrophes/hyphens are left out. */
-export function tokenize(text: string): Token[] {
+/** Spreads the bits of a word hash (`×31` leaves similar words in nearby slots). */
+function mix(hash: number): number {
+  const h = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * The lexicon as an open-addressing table over a hash of the lower-case ASCII word, which the tokenizer
+ * computes in the loop it already makes over each token's characters: an ASCII token is looked up
+ * without its lower-case string being made and hashed again by a `Map`, and when it is a lexicon word
+ * the table's own key (same characters) serves as its lower-case form. Built once per lexicon map (which
+ * must not change after its first use).
+ */
+class LexiconTable {
+  private readonly keys: string[] = [];
+  private readonly values: number[] = [];
+  private readonly hashes: Int32Array;
+  /** Entry index + 1 per slot; 0 is empty. */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+
+  constructor(lexicon: ReadonlyMap<string, number>) {
+    let size = 1;
+    while (size < lexicon.size * 2) size *= 2;
+    this.mask = size - 1;
+    this.slots = new Int32Array(size);
+    this.hashes = new Int32Array(lexicon.size);
+    for (const [key, value] of lexicon) {
+      let hash = 0;
+      for (let k = 0; k < key.length; k++) hash = (Math.imul(hash, 31) + key.charCodeAt(k)) | 0;
+      const index = this.keys.length;
+      this.keys.push(key);
+      this.values.push(value);
+      this.hashes[index] = hash;
+      let slot = mix(hash) & this.mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.slots[slot] = index + 1;
+    }
+  }
+
+  /** Index of the entry equal to `text[start, end)` lower-cased (ASCII only) with this `hash`, or -1. */
+  find(text: string, start: number, end: number, hash: number): number {
+    const length = end - start;
+    for (let slot = mix(hash) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const entry = this.slots[slot] as number;
+      if (entry === 0) return -1;
+      if (this.hashes[entry - 1] !== hash) continue;
+      const key = this.keys[entry - 1] as string;
+      if (key.length !== length) continue;
+      let k = 0;
+      while (k < length) {
+        const c = text.charCodeAt(start + k);
+        if (key.charCodeAt(k) !== (c >= 65 && c <= 90 ? c + 32 : c)) break;
+        k++;
+      }
+      if (k === length) return entry - 1;
+    }
+  }
+
+  key(index: number): string {
+    return this.keys[index] as string;
+  }
+
+  value(index: number): number {
+    return this.values[index] as number;
+  }
+}
+
+const TABLES = new WeakMap<ReadonlyMap<string, number>, LexiconTable>();
+
+function tableOf(lexicon: ReadonlyMap<string, number>): LexiconTable {
+  let table = TABLES.get(lexicon);
+  if (table === undefined) {
+    table = new LexiconTable(lexicon);
+    TABLES.set(lexicon, table);
+  }
+  return table;
+}
+
+/** Shape of an ASCII token from its codes (as {@link shapeOf} finds for the same text). */
+function asciiShape(text: string, start: number, end: number, hasLower: boolean): TokenShape {
+  const c = text.charCodeAt(start);
+  if (c >= 48 && c <= 57) return 'num';
+  if (c >= 97 && c <= 122) return 'lower';
+  if (c >= 65 && c <= 90) {
+    if (end - start === 1) return 'initial';
+    return hasLower ? 'cap' : 'upper';
+  }
+  return 'other';
+}
+
+/**
+ * Splits text into tokens in one pass; possessive `'s` and edge apostrophes/hyphens are left out. Each
+ * token's `lex` is `lexicon.get(lower)` (0 when absent or when no lexicon is given).
+ */
+export function tokenize(text: string, lexicon?: ReadonlyMap<string, number>): Token[] {
   const tokens: Token[] = [];
+  const table = lexicon === undefined ? undefined : tableOf(lexicon);
   // Lower-case once when that keeps offsets (it does for almost all text), else per token.
-  const lowerText = text.toLowerCase();
-  const sameLength = lowerText.length === text.length;
+  let lowerText: string | undefined;
+  let sameLength = false;
   const n = text.length;
   // A regex run flattens a concatenated (rope) string in place, so the char reads below stay O(1).
   FLATTEN_RE.test(text);
   let i = 0;
   while (i < n) {
     // Runs of token characters, at most MAX_RUN code points each; no regex match objects.
-    let step = tokenCharLength(text, i);
+    const first = text.charCodeAt(i);
+    let step = first < 128 ? ((ASCII_KIND[first] as number) === 0 ? 0 : 1) : tokenCharLength(text, i);
     if (step === 0) {
-      const c = text.charCodeAt(i);
       // Step over a whole surrogate pair, as a `u` regex does.
-      i += c >= 0xd800 && c <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+      i +=
+        first >= 0xd800 && first <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+          ? 2
+          : 1;
       continue;
     }
     const matchStart = i;
     let count = 0;
-    while (step > 0 && count < MAX_RUN) {
-      i += step;
+    // Hash of the ASCII lower-case form (the table's), whether the token has capitals, lower-case
+    // letters, or non-ASCII characters: gathered in the run loop, again below only for a trimmed run.
+    let hash = 0;
+    let upper = false;
+    let hasLower = false;
+    let wide = false;
+    while (count < MAX_RUN && i < n) {
+      const c = text.charCodeAt(i);
+      if (c < 128) {
+        const kind = ASCII_KIND[c] as number;
+        if (kind === 0) break;
+        if (kind === UPPER) {
+          upper = true;
+          hash = (Math.imul(hash, 31) + c + 32) | 0;
+        } else {
+          if (kind === LOWER) hasLower = true;
+          hash = (Math.imul(hash, 31) + c) | 0;
+        }
+        i++;
+      } else {
+        step = tokenCharLength(text, i);
+        if (step === 0) break;
+        wide = true;
+        i += step;
+      }
       count++;
-      step = i < n ? tokenCharLength(text, i) : 0;
     }
     const matchEnd = i;
     let start = matchStart;
@@ -110,10 +243,58 @@ export function tokenize(text: string): Token[] {
       while (end > start && isEdge(text.charCodeAt(end - 1))) end--;
     }
     if (end <= start) continue;
-    const word = text.slice(start, end);
-    let lower = sameLength ? lowerText.slice(start, end) : word.toLowerCase();
-    if (lower.includes('’')) lower = lower.replaceAll('’', "'");
-    tokens.push({ text: word, lower, start, end, shape: shapeOf(word), dot: text.charCodeAt(end) === 46 });
+    if (start !== matchStart || end !== matchEnd) {
+      hash = 0;
+      upper = false;
+      hasLower = false;
+      wide = false;
+      for (let k = start; k < end; k++) {
+        const c = text.charCodeAt(k);
+        if (c >= 128) {
+          wide = true;
+          break;
+        }
+        if (c >= 65 && c <= 90) {
+          upper = true;
+          hash = (Math.imul(hash, 31) + c + 32) | 0;
+        } else {
+          if (c >= 97) hasLower = true;
+          hash = (Math.imul(hash, 31) + c) | 0;
+        }
+      }
+    }
+    // Not read past the end: an out-of-range read (NaN) slows every later read at this site.
+    const dot = end < n && text.charCodeAt(end) === 46;
+    if (wide) {
+      const word = text.slice(start, end);
+      if (lowerText === undefined) {
+        lowerText = text.toLowerCase();
+        sameLength = lowerText.length === text.length;
+      }
+      let lower = sameLength ? lowerText.slice(start, end) : word.toLowerCase();
+      if (lower.includes('’')) lower = lower.replaceAll('’', "'");
+      const lex = lexicon === undefined ? 0 : (lexicon.get(lower) ?? 0);
+      tokens.push({ text: word, lower, start, end, shape: shapeOf(word), dot, lex });
+      continue;
+    }
+    // A lexicon word shares the table's key as its lower-case form, and as its text when it has no
+    // capitals (no string is made for it); a token of ASCII without capitals is its own lower-case form.
+    // Tokens stay plain object literals: V8 allocates the long-lived ones of a long text straight in
+    // the old generation, which a class instance with lazily made strings did not get (more scavenges).
+    const index = table === undefined ? -1 : table.find(text, start, end, hash);
+    const shape = asciiShape(text, start, end, hasLower);
+    let word: string;
+    let lower: string;
+    let lex = 0;
+    if (index >= 0) {
+      lower = (table as LexiconTable).key(index);
+      lex = (table as LexiconTable).value(index);
+      word = upper ? text.slice(start, end) : lower;
+    } else {
+      word = text.slice(start, end);
+      lower = upper ? word.toLowerCase() : word;
+    }
+    tokens.push({ text: word, lower, start, end, shape, dot, lex });
   }
   return tokens;
 }

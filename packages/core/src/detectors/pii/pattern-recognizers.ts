@@ -36,6 +36,34 @@ export interface PatternRecognizer {
   readonly group?: number;
   /** Run only when the lower-cased text contains one of these words (context-only formats). */
   readonly requires?: readonly string[];
+  /**
+   * Cheap necessary conditions on a digit window (`gate: 'digit'` only), read off the expression: every
+   * match holds a run of at least `minDigitRun` ASCII digits, of `minUpperRun` characters of `[A-Z0-9]`,
+   * of `minAlnumRun` characters of `[A-Za-z0-9]`. A window without such runs is not searched; most prose
+   * has no digit run longer than a year and no capital run longer than an acronym.
+   */
+  readonly minDigitRun?: number;
+  readonly minUpperRun?: number;
+  readonly minAlnumRun?: number;
+  /**
+   * A cheap necessary condition (non-global, no look-arounds): every match of `pattern` holds a match of
+   * it, so a text (or digit window) where it finds nothing is not searched with `pattern`.
+   */
+  readonly prefilter?: RegExp;
+  /**
+   * Every match holds one of these words (lower case) as a whole word: a maximal run of letters,
+   * compared case-insensitively (see anchor-words.ts). A text without one is not searched.
+   */
+  readonly anchorWords?: readonly string[];
+  /** With {@link anchorWords}: every match also holds an ASCII digit within this many characters of the word. */
+  readonly anchorDigitReach?: number;
+  /**
+   * Every match starts `anchorOffset` characters after a match of this global expression, which matches
+   * at no position inside its own matches: the recognizer's expression is tried only there (sticky),
+   * which finds the same matches as a scan from every position.
+   */
+  readonly anchor?: RegExp;
+  readonly anchorOffset?: number;
   readonly context: readonly string[];
   /** Score raise when a context word is near; default 0.35. */
   readonly boost?: number;
@@ -143,7 +171,7 @@ const MONTHS = [
   'oktober',
 ];
 const MONTH_ALT = [...new Set(MONTHS)].sort((a, b) => b.length - a.length).join('|');
-const WEEKDAYS = [
+const WEEKDAY_WORDS = [
   'monday',
   'tuesday',
   'wednesday',
@@ -191,9 +219,10 @@ const WEEKDAYS = [
   'vrijdag',
   'zaterdag',
   'zondag',
-]
-  .sort((a, b) => b.length - a.length)
-  .join('|');
+];
+const WEEKDAYS = [...WEEKDAY_WORDS].sort((a, b) => b.length - a.length).join('|');
+/** The whole words of the weekday names: `segunda-feira` is the words `segunda` and `feira`. */
+const WEEKDAY_ANCHORS = [...new Set(WEEKDAY_WORDS.map((w) => w.slice(w.lastIndexOf('-') + 1)))];
 
 const DAY = '(?:0?[1-9]|[12]\\d|3[01])';
 const YEAR = '(?:1[6-9]\\d\\d|20\\d\\d)';
@@ -238,6 +267,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'CRYPTO',
     languages: ALL,
     gate: 'digit',
+    minAlnumRun: 26,
     pattern: /(?<![\w])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![\w])/g,
     context: CONTEXT.crypto,
     score: (value) => (bitcoinBase58Valid(value) ? 0.95 : null),
@@ -247,6 +277,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'CRYPTO',
     languages: ALL,
     gate: 'digit',
+    minAlnumRun: 14,
     pattern: /(?<![\w])(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,71}(?![\w])/g,
     context: CONTEXT.crypto,
     score: (value) => (bitcoinBech32Valid(value) ? 0.95 : null),
@@ -256,6 +287,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'CRYPTO',
     languages: ALL,
     gate: 'digit',
+    minAlnumRun: 42,
     pattern: /(?<![\w])0x[0-9a-fA-F]{40}(?![\w])/g,
     context: CONTEXT.crypto,
     score: (value) => {
@@ -270,6 +302,9 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     gate: 'digit',
     pattern:
       /(?<![\w:.-])(?:[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:.-])/g,
+    // `-hh-`/`:hh:` (the separator after the first pair, the second pair, the repeated separator) or
+    // `.hhhh.`: rare in prose, where a hex class leading the expression matches almost every letter.
+    prefilter: /[:-][0-9A-Fa-f]{2}[:-]|\.[0-9A-Fa-f]{4}\./,
     context: CONTEXT.mac,
     score: (value) => (/^(?:00[:.-]?){5}00$|^(?:ff[:.-]?){5}ff$/i.test(value) ? 0.3 : 0.8),
   },
@@ -288,6 +323,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'UK_NINO',
     languages: ['en'],
     gate: 'digit',
+    minDigitRun: 2,
     pattern: /(?<![\w])[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d](?![\w])/g,
     context: CONTEXT.nino,
     score: (value) => (ukNinoValid(compact(value)) ? (/[a-z]/.test(value) ? 0.3 : 0.6) : null),
@@ -297,6 +333,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'ES_NIF',
     languages: ['es'],
     gate: 'digit',
+    minDigitRun: 8,
     pattern: /(?<![\w])\d{8}-?[A-Za-z](?![\w])/g,
     context: CONTEXT.esNif,
     score: (value) => (esNifValid(compact(value)) ? 0.6 : null),
@@ -306,6 +343,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'ES_NIE',
     languages: ['es'],
     gate: 'digit',
+    minDigitRun: 7,
     pattern: /(?<![\w])[XYZxyz]-?\d{7}-?[A-Za-z](?![\w])/g,
     context: CONTEXT.esNif,
     score: (value) => (esNieValid(compact(value)) ? 0.7 : null),
@@ -315,6 +353,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'IT_FISCAL_CODE',
     languages: ['it'],
     gate: 'digit',
+    minAlnumRun: 16,
     pattern:
       /(?<![\w])[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z](?![\w])/g,
     context: CONTEXT.itFiscal,
@@ -325,6 +364,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'FR_NIR',
     languages: ['fr'],
     gate: 'digit',
+    minDigitRun: 3,
     pattern: /(?<![\w])[12] ?\d{2} ?\d{2} ?2[ABab] ?\d{3} ?\d{3} ?\d{2}(?![\w])/g,
     context: CONTEXT.frNir,
     score: (value) => (frNirValid(compact(value)) ? 0.6 : null),
@@ -334,6 +374,8 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'SG_NRIC_FIN',
     languages: ['en'],
     gate: 'digit',
+    minDigitRun: 7,
+    minAlnumRun: 9,
     pattern: /(?<![\w])[STFGMstfgm]\d{7}[A-Za-z](?![\w])/g,
     context: CONTEXT.sgNric,
     score: (value) => (sgNricValid(value.toUpperCase()) ? 0.6 : null),
@@ -343,6 +385,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'FI_PERSONAL_IDENTITY_CODE',
     languages: ['fi', 'en'],
     gate: 'digit',
+    minDigitRun: 6,
     pattern: /(?<![\w])\d{6}[-+A-FU-Y]\d{3}[0-9A-Y](?![\w])/g,
     context: CONTEXT.fi,
     score: (value) => (fiPersonalIdValid(value) ? 0.6 : null),
@@ -352,6 +395,8 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'MEDICAL_LICENSE',
     languages: ['en'],
     gate: 'digit',
+    minDigitRun: 7,
+    minAlnumRun: 9,
     pattern: /(?<![\w])[A-Za-z][A-Za-z9]\d{7}(?![\w])/g,
     context: CONTEXT.dea,
     weak: true,
@@ -362,6 +407,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'VIN',
     languages: ALL,
     gate: 'digit',
+    minUpperRun: 17,
     pattern: /(?<![\w])[A-HJ-NPR-Z0-9]{17}(?![\w])/g,
     context: CONTEXT.vin,
     score: (value) => (vinValid(value) ? 0.6 : null),
@@ -371,6 +417,8 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'IN_PAN',
     languages: ['en'],
     gate: 'digit',
+    minDigitRun: 4,
+    minUpperRun: 10,
     pattern: /(?<![\w])[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z](?![\w])/g,
     context: CONTEXT.pan,
     score: () => 0.4,
@@ -380,6 +428,8 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'IN_GSTIN',
     languages: ['en'],
     gate: 'digit',
+    minDigitRun: 4,
+    minUpperRun: 15,
     pattern: /(?<![\w])\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z](?![\w])/g,
     context: CONTEXT.gstin,
     score: (value) => (inGstinValid(value) ? 0.85 : null),
@@ -389,6 +439,8 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'IN_VOTER',
     languages: ['en'],
     gate: 'digit',
+    minDigitRun: 7,
+    minUpperRun: 10,
     pattern: /(?<![\w])[A-Z]{3}\d{7}(?![\w])/g,
     requires: CONTEXT.voter,
     context: CONTEXT.voter,
@@ -399,6 +451,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'IN_PASSPORT',
     languages: ['en'],
     gate: 'digit',
+    minDigitRun: 5,
     pattern: /(?<![\w])[A-PR-WYa-pr-wy][1-9]\d ?\d{4}[1-9](?![\w])/g,
     requires: CONTEXT.passport,
     context: CONTEXT.passport,
@@ -409,6 +462,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'IN_VEHICLE_REGISTRATION',
     languages: ['en'],
     gate: 'digit',
+    minDigitRun: 4,
     pattern:
       /(?<![\w])(?:AN|AP|AR|AS|BR|CH|CG|DD|DL|GA|GJ|HR|HP|JK|JH|KA|KL|LA|LD|MP|MH|MN|ML|MZ|NL|OD|PY|PB|RJ|SK|TN|TS|TR|UP|UK|WB)[ -]?\d{1,2}[ -]?[A-Z]{1,3}[ -]?\d{4}(?![\w])/g,
     context: CONTEXT.vehicleRegistration,
@@ -419,6 +473,8 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'SG_UEN',
     languages: ['en'],
     gate: 'digit',
+    minDigitRun: 4,
+    minUpperRun: 9,
     pattern: /(?<![\w])(?:\d{8}[A-Z]|\d{9}[A-Z]|[TSR]\d{2}[A-Z]{2}\d{4}[A-Z])(?![\w])/g,
     requires: CONTEXT.sgUen,
     context: CONTEXT.sgUen,
@@ -429,6 +485,8 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'IT_IDENTITY_CARD',
     languages: ['it'],
     gate: 'digit',
+    minDigitRun: 5,
+    minUpperRun: 7,
     pattern: /(?<![\w])(?:[A-Z]{2}\d{5}[A-Z]{2}|[A-Z]{2} ?\d{7})(?![\w])/g,
     requires: CONTEXT.identityCard,
     context: CONTEXT.identityCard,
@@ -439,6 +497,8 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'IT_PASSPORT',
     languages: ['it'],
     gate: 'digit',
+    minDigitRun: 7,
+    minUpperRun: 9,
     pattern: /(?<![\w])[A-Z]{2}\d{7}(?![\w])/g,
     requires: CONTEXT.passport,
     context: CONTEXT.passport,
@@ -449,6 +509,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'IT_DRIVER_LICENSE',
     languages: ['it'],
     gate: 'digit',
+    minUpperRun: 10,
     pattern: /(?<![\w])(?:U1[A-Z0-9]{7}[A-Z]|[A-Z]{2}\d{7}[A-Z])(?![\w])/g,
     requires: ['patente'],
     context: ['patente', 'patente di guida'],
@@ -459,6 +520,8 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'US_PASSPORT',
     languages: ALL,
     gate: 'digit',
+    minDigitRun: 7,
+    minUpperRun: 8,
     pattern: /(?<![\w])[A-Z][A-Z0-9]?\d{7,8}(?![\w])/g,
     requires: CONTEXT.passport,
     context: CONTEXT.passport,
@@ -469,6 +532,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'US_DRIVER_LICENSE',
     languages: ['en'],
     gate: 'digit',
+    minDigitRun: 3,
     pattern: /(?<![\w])(?:[A-Za-z]\d{4,14}|[A-Za-z]{2}\d{5,10}|\d{6,13}|\d{3,4}-\d{2,3}-\d{3,4})(?![\w-])/g,
     requires: CONTEXT.driverLicense,
     context: CONTEXT.driverLicense,
@@ -480,6 +544,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'MEDICAL_RECORD_NUMBER',
     languages: ALL,
     gate: 'digit',
+    minDigitRun: 5,
     pattern: /(?<![\w])[A-Za-z]{0,3}-?\d{5,12}(?![\w])/g,
     requires: CONTEXT.mrn,
     context: CONTEXT.mrn,
@@ -502,6 +567,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'DATE_TIME',
     languages: ALL,
     gate: 'digit',
+    minDigitRun: 4,
     pattern:
       /(?<![\w.-])(?:1[6-9]|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-]\d\d:?\d\d)?)?(?![\w]|[.-]\d)/g,
     context: CONTEXT.birth,
@@ -523,6 +589,10 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     languages: ALL,
     gate: 'digit',
     pattern: MONTH_DATE,
+    // The month name is a whole word (letters never border it: a space, a dot or a look-around does);
+    // a kept match holds a digit (monthDateScore), at most `31st. of ` before or `. del ` after the name.
+    anchorWords: MONTHS,
+    anchorDigitReach: 12,
     context: CONTEXT.birth,
     score: monthDateScore,
   },
@@ -532,6 +602,7 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     languages: ALL,
     gate: 'none',
     pattern: new RegExp(`(?<![\\p{L}])(?:${WEEKDAYS})(?![\\p{L}])`, 'giu'),
+    anchorWords: WEEKDAY_ANCHORS,
     context: [],
     score: () => 0.55,
   },
@@ -540,8 +611,13 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     type: 'DATE_TIME',
     languages: ALL,
     gate: 'digit',
+    minDigitRun: 4,
     pattern:
       /(?<=(?:\b(?:in|since|during|of|year|until|till|from|by|before|after|circa|anno|im jahr|en|em|nel|dal|sinds|seit|depuis|desde|a|an?) ))(?:1[89]\d\d|20\d\d)(?![\w]|[.,]\d)/gi,
+    // The year follows a space (the look-behind ends with one); a space and four digits never occur
+    // inside such a match.
+    anchor: / (?:1[89]|20)\d\d/g,
+    anchorOffset: 1,
     context: CONTEXT.birth,
     score: () => 0.55,
   },

@@ -8,6 +8,7 @@ import type { Finding } from '../../model/finding.ts';
 import type { Segment } from '../../model/segment.ts';
 import type { Detector, DetectorContext } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
+import { AnchorWords } from './anchor-words.ts';
 import { CONTEXT, NEGATIVE_CONTEXT } from './context-words.ts';
 import { digitRun, NUMERIC_RECOGNIZERS, NUMERIC_RUN, type NumericRecognizer } from './numeric-recognizers.ts';
 import { PATTERN_RECOGNIZERS, type PatternRecognizer } from './pattern-recognizers.ts';
@@ -71,10 +72,17 @@ interface Resolved {
   explanation: string;
 }
 
+/** `www.` in any case, tested without lower-casing the whole text (only `W` lower-cases to `w`). */
+const WWW = /www\./i;
+
 /** Highest base score of a national-format phone number (special-recognizers.ts). */
 const PHONE_NATIONAL_MAX = 0.45;
 /** Characters around each digit searched by the digit-gated expressions (longest spaced IBAN and its cue). */
 const DIGIT_REACH = 48;
+
+/** An ASCII digit (global: `lastIndex` says where to look from). */
+const NEXT_DIGIT = /[0-9]/g;
+const HAS_DIGIT = /[0-9]/;
 
 function isSpace(code: number): boolean {
   return code === 32 || code === 10 || code === 13 || code === 9 || code === 160;
@@ -87,33 +95,102 @@ function isSpace(code: number): boolean {
 export function digitWindows(text: string): number[] {
   const out: number[] = [];
   const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) continue;
+  // The regex engine finds the next digit several times faster than a loop over the codes.
+  NEXT_DIGIT.lastIndex = 0;
+  while (NEXT_DIGIT.test(text)) {
+    const i = NEXT_DIGIT.lastIndex - 1;
     let from = Math.max(0, i - DIGIT_REACH);
-    const floor = Math.max(0, from - DIGIT_REACH);
-    while (from > floor && !isSpace(text.charCodeAt(from - 1))) from--;
+    const last = out.length - 1;
+    // Widening only moves `from` left: when the unwidened start already reaches the last window, the
+    // window merges into it whatever the widening finds, so it is skipped (digits in a row: every one).
+    const merges = last > 0 && from <= (out[last] as number);
+    if (!merges) {
+      const floor = Math.max(0, from - DIGIT_REACH);
+      while (from > floor && !isSpace(text.charCodeAt(from - 1))) from--;
+    }
     let to = Math.min(n, i + DIGIT_REACH);
     const ceil = Math.min(n, to + DIGIT_REACH);
     while (to < ceil && !isSpace(text.charCodeAt(to))) to++;
-    const last = out.length - 1;
-    if (last > 0 && from <= (out[last] as number)) out[last] = Math.max(out[last] as number, to);
+    if (merges || (last > 0 && from <= (out[last] as number))) out[last] = Math.max(out[last] as number, to);
     else out.push(from, to);
     // Skip ahead: digits inside this window only widen it.
-    const next = Math.max(i + 1, to - DIGIT_REACH);
-    if (next > i + 1) i = next - 1;
+    NEXT_DIGIT.lastIndex = Math.max(i + 1, to - DIGIT_REACH);
   }
   return out;
 }
 
+/** Per ASCII code: bit 0 a digit, bit 1 in `[A-Z0-9]`, bit 2 in `[A-Za-z0-9]`. */
+const RUN_KIND = new Uint8Array(128);
+RUN_KIND.fill(7, 48, 58);
+RUN_KIND.fill(6, 65, 91);
+RUN_KIND.fill(4, 97, 123);
+
+/**
+ * For each window of {@link digitWindows}, its longest runs of ASCII digits, of `[A-Z0-9]` and of
+ * `[A-Za-z0-9]`, three numbers per window, in one pass over the windowed text: the recognizers'
+ * `min…Run` conditions are checked against them before any expression runs.
+ */
+export function windowRuns(text: string, windows: readonly number[]): Int32Array {
+  const out = new Int32Array((windows.length / 2) * 3);
+  for (let w = 0; w < windows.length; w += 2) {
+    let digits = 0;
+    let upper = 0;
+    let alnum = 0;
+    let maxDigits = 0;
+    let maxUpper = 0;
+    let maxAlnum = 0;
+    const to = windows[w + 1] as number;
+    for (let i = windows[w] as number; i < to; i++) {
+      const c = text.charCodeAt(i);
+      const kind = c < 128 ? (RUN_KIND[c] as number) : 0;
+      // Without branches on the character (they mispredict on every word edge): a run grows by one or
+      // is reset to 0 by a mask of all ones or zeros.
+      digits = (digits + 1) & -(kind & 1);
+      upper = (upper + 1) & -((kind >> 1) & 1);
+      alnum = (alnum + 1) & -(kind >> 2);
+      maxDigits = Math.max(maxDigits, digits);
+      maxUpper = Math.max(maxUpper, upper);
+      maxAlnum = Math.max(maxAlnum, alnum);
+    }
+    const k = (w / 2) * 3;
+    out[k] = maxDigits;
+    out[k + 1] = maxUpper;
+    out[k + 2] = maxAlnum;
+  }
+  return out;
+}
+
+/** A recognizer with its expressions compiled for one detector (regexes keep `lastIndex` state). */
+interface CompiledRecognizer extends PatternRecognizer {
+  /** Sticky copy of `pattern`, tried at the `anchor` matches only. */
+  readonly sticky?: RegExp;
+  /** Slot bit in the detector's {@link AnchorWords}, when the recognizer has anchor words. */
+  readonly anchorBit?: number;
+  /** Every context word holds one of the `requires` words: context found near a hit implies them. */
+  readonly contextHasRequired?: boolean;
+}
+
 /** Runs one recognizer over `part` (which starts at `offset` in `text`) and appends its valid hits. */
 function matchPattern(
-  recognizer: PatternRecognizer,
+  recognizer: CompiledRecognizer,
   part: string,
   offset: number,
   text: string,
   hits: RawHit[],
 ): void {
+  const anchor = recognizer.anchor;
+  const sticky = recognizer.sticky;
+  if (anchor !== undefined && sticky !== undefined) {
+    // Only where a match can start: the same matches as a scan from every position (see `anchor`).
+    const shift = recognizer.anchorOffset ?? 0;
+    anchor.lastIndex = 0;
+    for (let a = anchor.exec(part); a !== null; a = anchor.exec(part)) {
+      sticky.lastIndex = a.index + shift;
+      const m = sticky.exec(part);
+      if (m !== null && m[0].length > 0) addMatch(recognizer, m, offset, text, hits);
+    }
+    return;
+  }
   const pattern = recognizer.pattern;
   pattern.lastIndex = 0;
   for (let m = pattern.exec(part); m !== null; m = pattern.exec(part)) {
@@ -121,33 +198,55 @@ function matchPattern(
       pattern.lastIndex++;
       continue;
     }
-    let start = m.index + offset;
-    let end = start + m[0].length;
-    if (recognizer.group !== undefined) {
-      const indices = m.indices;
-      const span = indices?.[recognizer.group] ?? indices?.[recognizer.group + 1];
-      if (span === undefined) continue;
-      start = span[0] + offset;
-      end = span[1] + offset;
-    }
-    const score = recognizer.score(text.slice(start, end));
-    if (score === null) continue;
-    hits.push({
-      start,
-      end,
-      type: recognizer.type,
-      id: recognizer.id,
-      score,
-      context: recognizer.context,
-      weak: recognizer.weak,
-      boost: recognizer.boost,
-    });
+    addMatch(recognizer, m, offset, text, hits);
   }
+}
+
+/** Scores one match of `recognizer` and appends it when valid. */
+function addMatch(
+  recognizer: PatternRecognizer,
+  m: RegExpExecArray,
+  offset: number,
+  text: string,
+  hits: RawHit[],
+): void {
+  let start = m.index + offset;
+  let end = start + m[0].length;
+  if (recognizer.group !== undefined) {
+    const indices = m.indices;
+    const span = indices?.[recognizer.group] ?? indices?.[recognizer.group + 1];
+    if (span === undefined) return;
+    start = span[0] + offset;
+    end = span[1] + offset;
+  }
+  const score = recognizer.score(text.slice(start, end));
+  if (score === null) return;
+  hits.push({
+    start,
+    end,
+    type: recognizer.type,
+    id: recognizer.id,
+    score,
+    context: recognizer.context,
+    weak: recognizer.weak,
+    boost: recognizer.boost,
+  });
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
 function languageEnabled(languages: readonly string[], enabled: ReadonlySet<string> | null): boolean {
   if (enabled === null || languages.includes('*')) return true;
   return languages.some((language) => enabled.has(language));
+}
+
+/** The highest score {@link createFormatPiiDetector}'s `score` can give a hit that is not a date. */
+function bestScore(hit: RawHit): number {
+  return hit.context.length > 0
+    ? Math.max(hit.score, Math.max(hit.score + (hit.boost ?? DEFAULT_BOOST), 0.4))
+    : hit.score;
 }
 
 function round(score: number): number {
@@ -164,9 +263,26 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
   const numeric: readonly NumericRecognizer[] = NUMERIC_RECOGNIZERS.filter(
     (r) => typeOn(r.type) && languageEnabled(r.languages, languages),
   );
-  const patterns: readonly PatternRecognizer[] = PATTERN_RECOGNIZERS.filter(
+  const anchorWords = new AnchorWords();
+  const patterns: readonly CompiledRecognizer[] = PATTERN_RECOGNIZERS.filter(
     (r) => (r.type === 'DATE_TIME' ? dateOn : typeOn(r.type)) && languageEnabled(r.languages, languages),
-  ).map((r) => ({ ...r, pattern: new RegExp(r.pattern.source, r.pattern.flags) }));
+  ).map((r) => ({
+    ...r,
+    pattern: new RegExp(r.pattern.source, r.pattern.flags),
+    ...(r.anchor === undefined
+      ? {}
+      : {
+          anchor: new RegExp(r.anchor.source, r.anchor.flags),
+          sticky: new RegExp(r.pattern.source, `${r.pattern.flags.replace('g', '')}y`),
+        }),
+    ...(r.anchorWords === undefined ? {} : { anchorBit: anchorWords.add(r.anchorWords, r.anchorDigitReach) }),
+    contextHasRequired:
+      r.requires !== undefined &&
+      r.context.every((word) =>
+        (r.requires as readonly string[]).some((required) => word.includes(required)),
+      ),
+  }));
+  const hasAnchorWords = patterns.some((r) => r.anchorBit !== undefined);
   const numericByLength = new Map<number, NumericRecognizer[]>();
   for (const recognizer of numeric) {
     for (const length of recognizer.lengths) {
@@ -174,6 +290,20 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
       list.push(recognizer);
       numericByLength.set(length, list);
     }
+  }
+  // One alternation per distinct `requires` list: a single regex pass finds whether any of its words
+  // occurs (as `includes` would, word by word, at one pass per word).
+  const requiredWords = new Map<PatternRecognizer, RegExp>();
+  const byList = new Map<readonly string[], RegExp>();
+  for (const recognizer of patterns) {
+    const words = recognizer.requires;
+    if (words === undefined) continue;
+    let re = byList.get(words);
+    if (re === undefined) {
+      re = new RegExp(words.map(escapeRegExp).join('|'));
+      byList.set(words, re);
+    }
+    requiredWords.set(recognizer, re);
   }
   const numericRun = new RegExp(NUMERIC_RUN.source, NUMERIC_RUN.flags);
   const minScore = settings.min_score;
@@ -184,14 +314,7 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
 
   function candidates(text: string): RawHit[] {
     const hits: RawHit[] = [];
-    let hasDigit = false;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code >= 48 && code <= 57) {
-        hasDigit = true;
-        break;
-      }
-    }
+    const hasDigit = HAS_DIGIT.test(text);
     let lower: string | undefined;
     const lowerText = (): string => {
       lower ??= text.toLowerCase();
@@ -221,30 +344,61 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
     // Every digit-gated match contains a digit, so those expressions run only on the windows of text
     // around digits (whole text when digits are dense), not over long stretches of prose.
     const windows = hasDigit ? digitWindows(text) : [];
-    const required = new Map<readonly string[], boolean>();
+    const runs = windowRuns(text, windows);
+    /** Each window's text, sliced once for all the recognizers that search it. */
+    const parts: (string | undefined)[] = new Array(windows.length / 2);
+    const required = new Map<RegExp, boolean>();
+    const pending: RawHit[] = [];
+    const anchored = hasAnchorWords ? anchorWords.scan(text) : 0;
     for (const recognizer of patterns) {
       if (recognizer.gate === 'digit' && !hasDigit) continue;
-      if (recognizer.requires !== undefined) {
-        // Several recognizers share one word list (passport, …): search the text once per list.
-        let found = required.get(recognizer.requires);
-        if (found === undefined) {
-          const haystack = lowerText();
-          found = recognizer.requires.some((word) => haystack.includes(word));
-          required.set(recognizer.requires, found);
-        }
-        if (!found) continue;
-      }
+      if (recognizer.anchorBit !== undefined && (anchored & recognizer.anchorBit) === 0) continue;
+      // A recognizer that needs a context word runs first and looks for its words only when it matched:
+      // its identifier shapes are rare, the word search is a pass over the whole text.
+      const requires = requiredWords.get(recognizer);
+      const out = requires === undefined ? hits : pending;
+      pending.length = 0;
       if (recognizer.gate === 'digit') {
+        const minDigits = recognizer.minDigitRun ?? 0;
+        const minUpper = recognizer.minUpperRun ?? 0;
+        const minAlnum = recognizer.minAlnumRun ?? 0;
         for (let w = 0; w < windows.length; w += 2) {
+          const k = (w / 2) * 3;
+          if (
+            (runs[k] as number) < minDigits ||
+            (runs[k + 1] as number) < minUpper ||
+            (runs[k + 2] as number) < minAlnum
+          )
+            continue;
           const from = windows[w] as number;
-          const to = windows[w + 1] as number;
-          const part = from === 0 && to === text.length ? text : text.slice(from, to);
-          matchPattern(recognizer, part, from, text, hits);
+          let part = parts[w / 2];
+          if (part === undefined) {
+            const to = windows[w + 1] as number;
+            part = from === 0 && to === text.length ? text : text.slice(from, to);
+            parts[w / 2] = part;
+          }
+          if (recognizer.prefilter !== undefined && !recognizer.prefilter.test(part)) continue;
+          matchPattern(recognizer, part, from, text, out);
         }
-      } else matchPattern(recognizer, text, 0, text, hits);
+      } else if (recognizer.prefilter === undefined || recognizer.prefilter.test(text))
+        matchPattern(recognizer, text, 0, text, out);
+      if (requires === undefined || pending.length === 0) continue;
+      // A hit that only its context words can lift over the threshold needs no search of the whole text:
+      // scoring finds those words near it or drops it, and words near it are words in the text.
+      if (recognizer.contextHasRequired === true && pending.every((hit) => round(hit.score) < minScore)) {
+        for (const hit of pending) hits.push(hit);
+        continue;
+      }
+      // Several recognizers share one word list (passport, …): search the text once per list.
+      let found = required.get(requires);
+      if (found === undefined) {
+        found = requires.test(lowerText());
+        required.set(requires, found);
+      }
+      if (found) for (const hit of pending) hits.push(hit);
     }
     if (typeOn('EMAIL_ADDRESS') && text.includes('@')) findEmails(text, hits, []);
-    if (typeOn('URL') && (text.includes('://') || lowerText().includes('www.'))) findUrls(text, hits);
+    if (typeOn('URL') && (text.includes('://') || WWW.test(text))) findUrls(text, hits);
     if (typeOn('ZIP_CODE') && hasDigit) findPostalCodes(text, hits);
     if (typeOn('IP_ADDRESS') && hasDigit) findIpv6(text, hits, CONTEXT.ip);
     if (typeOn('PHONE_NUMBER') && hasDigit) {
@@ -318,6 +472,9 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
     const text = normalized.text;
     const scored: Resolved[] = [];
     for (const hit of candidates(text)) {
+      // A hit that stays below the threshold even with its context boost is dropped unscored: most
+      // candidates are weak numbers (bank account, record number shapes) that only context could lift.
+      if (hit.type !== 'DATE_TIME' && round(bestScore(hit)) < minScore) continue;
       const resolved = score(text, hit);
       if (resolved.score < minScore || !typeOn(resolved.type)) continue;
       if (allow.size > 0 && allow.has(text.slice(resolved.start, resolved.end).trim().toLowerCase()))

@@ -107,6 +107,17 @@ function push(hits: RawHit[], start: number, end: number, score: number): void {
   hits.push({ start, end, type: 'ZIP_CODE', id: ID, score, context: [] });
 }
 
+/** Reports the code (group 1) of one match. */
+function groupSpan(m: RegExpExecArray, text: string, score: number, hits: RawHit[]): void {
+  const span = m.indices?.[1];
+  if (span === undefined) return;
+  const value = text.slice(span[0], span[1]);
+  // An all-zero code is a placeholder, not a postal code.
+  if (/^0+(?:-0+)?$/.test(value)) return;
+  // A ZIP+4 after a state or a postal-code word outranks the phone-number reading of `94105-1234`.
+  push(hits, span[0], span[1], /^\d{5}-\d{4}$/.test(value) ? Math.max(score, 0.9) : score);
+}
+
 function groupSpans(pattern: RegExp, text: string, score: number, hits: RawHit[]): void {
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
@@ -114,21 +125,53 @@ function groupSpans(pattern: RegExp, text: string, score: number, hits: RawHit[]
       pattern.lastIndex++;
       continue;
     }
-    const span = m.indices?.[1];
-    if (span === undefined) continue;
-    const value = text.slice(span[0], span[1]);
-    // An all-zero code is a placeholder, not a postal code.
-    if (/^0+(?:-0+)?$/.test(value)) continue;
-    // A ZIP+4 after a state or a postal-code word outranks the phone-number reading of `94105-1234`.
-    push(hits, span[0], span[1], /^\d{5}-\d{4}$/.test(value) ? Math.max(score, 0.9) : score);
+    groupSpan(m, text, score, hits);
   }
 }
 
+/** STATE_ZIP tried at one position at a time (sticky). */
+const STATE_ZIP_AT = new RegExp(STATE_ZIP.source, 'dmy');
+/** A space and then exactly five digits: the end of every STATE_ZIP match (`…, IL 62704`). */
+const ZIP_ANCHORS = / \d{5}(?!\d)/g;
+/** Longest stretch of a STATE_ZIP match before its ZIP's space: a space, a 14-letter state, a comma. */
+const STATE_REACH = 16;
+
+/**
+ * The matches of STATE_ZIP over `text`, the same as a global scan finds, but tried only at the positions
+ * where one can start (at most STATE_REACH before a ZIP_ANCHORS space): the state alternation behind a
+ * look-behind costs much more per character when tried everywhere.
+ */
+function stateZips(text: string, hits: RawHit[]): void {
+  ZIP_ANCHORS.lastIndex = 0;
+  /** Where the equivalent global scan stands: the end of the last match. */
+  let pos = 0;
+  for (let a = ZIP_ANCHORS.exec(text); a !== null; a = ZIP_ANCHORS.exec(text)) {
+    const space = a.index;
+    for (let p = Math.max(pos, space - STATE_REACH); p <= space; p++) {
+      STATE_ZIP_AT.lastIndex = p;
+      const m = STATE_ZIP_AT.exec(text);
+      if (m === null) continue;
+      groupSpan(m, text, 0.7, hits);
+      pos = p + m[0].length;
+      break;
+    }
+  }
+}
+
+/**
+ * A cheap necessary condition, one regex pass without look-behinds: a CUE_BEFORE or CUE_AFTER match holds
+ * one of the cue words, each of which contains one of these strings (case-insensitively). Most texts have
+ * none, and the full expressions (look-behinds, long alternations) cost far more per character.
+ */
+const CUE_ANCHOR = /zip|post|plz|cap|c\.a\.p\.|c\.?p\./i;
+
 /** Postal codes found from the text alone (state before the ZIP, postal-code words, bare UK/CA). */
 export function findPostalCodes(text: string, hits: RawHit[]): void {
-  groupSpans(STATE_ZIP, text, 0.7, hits);
-  groupSpans(CUE_BEFORE, text, 0.75, hits);
-  groupSpans(CUE_AFTER, text, 0.7, hits);
+  stateZips(text, hits);
+  if (CUE_ANCHOR.test(text)) {
+    groupSpans(CUE_BEFORE, text, 0.75, hits);
+    groupSpans(CUE_AFTER, text, 0.7, hits);
+  }
   UK_CA_BARE.lastIndex = 0;
   for (let m = UK_CA_BARE.exec(text); m !== null; m = UK_CA_BARE.exec(text)) {
     push(hits, m.index, m.index + m[0].length, 0.3);

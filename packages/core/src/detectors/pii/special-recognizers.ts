@@ -42,6 +42,22 @@ function isDomainChar(code: number): boolean {
   );
 }
 
+/** True when `text[from, to)` is only ASCII letters. */
+function isAlpha(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k) | 32;
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
+
+/** True when `text[from, to)` holds two dots in a row. */
+function doubleDot(text: string, from: number, to: number): boolean {
+  for (let k = from + 1; k < to; k++)
+    if (text.charCodeAt(k) === 46 && text.charCodeAt(k - 1) === 46) return true;
+  return false;
+}
+
 /** Finds e-mail addresses: local part ≤ 64 characters, domain with a dot and an alphabetic TLD of 2–24. */
 export function findEmails(text: string, out: RawHit[], context: readonly string[]): void {
   let at = text.indexOf('@');
@@ -55,11 +71,19 @@ export function findEmails(text: string, out: RawHit[], context: readonly string
     const ceiling = Math.min(text.length, at + 254);
     while (end < ceiling && isDomainChar(text.charCodeAt(end))) end++;
     while (end > at + 1 && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end--;
+    // The domain `text[at + 1, end)` needs a dot after its first character, an alphabetic TLD of 2–24
+    // letters after its last dot, and no `..`; checked on the codes (no strings: `a@a@…` has a million).
     if (start < at && end > at + 1) {
-      const domain = text.slice(at + 1, end);
-      const lastDot = domain.lastIndexOf('.');
-      const tld = domain.slice(lastDot + 1);
-      if (lastDot > 0 && /^[A-Za-z]{2,24}$/.test(tld) && !domain.includes('..')) {
+      let lastDot = end - 1;
+      while (lastDot > at && text.charCodeAt(lastDot) !== 46) lastDot--;
+      const tld = end - lastDot - 1;
+      if (
+        lastDot > at + 1 &&
+        tld >= 2 &&
+        tld <= 24 &&
+        isAlpha(text, lastDot + 1, end) &&
+        !doubleDot(text, at + 1, end)
+      ) {
         out.push({ start, end, type: 'EMAIL_ADDRESS', id: 'pii.email-address', score: 0.95, context });
         lastEnd = end;
       }
@@ -119,11 +143,44 @@ function ipv6Valid(value: string): boolean {
   return leftGroups.length + rightGroups.length < groupsNeeded;
 }
 
+function isHex(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70);
+}
+
+/** IPV6_CANDIDATE tried at one position at a time (sticky). */
+const IPV6_AT = new RegExp(IPV6_CANDIDATE.source, 'y');
+
+/**
+ * The matches of IPV6_CANDIDATE over `text`, the same as a global scan finds, but tried only where one can
+ * start: every match holds two colons at most four hex digits apart (its first two `:hhhh` groups), and
+ * starts at most four characters before the first of them. Prose has almost no such pair, and the
+ * expression (a look-behind tried at every position) costs much more per character than this search.
+ */
+function ipv6Candidates(text: string): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  const n = text.length;
+  /** Where the equivalent global scan stands: the end of the last match. */
+  let pos = 0;
+  for (let at = text.indexOf(':'); at !== -1; at = text.indexOf(':', at + 1)) {
+    const limit = Math.min(n, at + 5);
+    let k = at + 1;
+    while (k < limit && isHex(text.charCodeAt(k))) k++;
+    if (k >= n || text.charCodeAt(k) !== 58) continue;
+    for (let p = Math.max(pos, at - 4); p <= at; p++) {
+      IPV6_AT.lastIndex = p;
+      const m = IPV6_AT.exec(text);
+      if (m === null) continue;
+      out.push(m);
+      pos = p + m[0].length;
+      break;
+    }
+  }
+  return out;
+}
+
 /** Finds IPv6 addresses (full, compressed `::`, and with an embedded IPv4 tail). */
 export function findIpv6(text: string, out: RawHit[], context: readonly string[]): void {
-  if (!text.includes(':')) return;
-  IPV6_CANDIDATE.lastIndex = 0;
-  for (let m = IPV6_CANDIDATE.exec(text); m !== null; m = IPV6_CANDIDATE.exec(text)) {
+  for (const m of ipv6Candidates(text)) {
     const value = m[0];
     if (value.length < 3 || !ipv6Valid(value)) continue;
     // "::" alone or "1::" style fragments carry too little to be an address.
