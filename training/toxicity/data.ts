@@ -27,6 +27,12 @@ export const TRAIN_SETS = [
   'self-instruct-prompts',
 ] as const;
 
+/**
+ * Benign texts that name identity groups (BBQ's bias-probing questions, CC BY 4.0, train-ok): negatives
+ * for the `implicit_hate` label only, so that naming a group is not itself a cue. Training split only.
+ */
+export const GROUP_NEGATIVE_SETS = ['bbq'] as const;
+
 /** Evaluation-only sets (not train-ok), reported whole. */
 export const EVAL_ONLY_SETS = ['alpaca-harmless-instructions'] as const;
 

@@ -6,7 +6,9 @@
  * - **A trained linear model** (models/toxicity/model.json, see its MODEL_CARD.md) with two labels:
  *   `toxic` (explicit abuse and offensive language) reported as `TOXIC`, and `implicit_hate` (hateful
  *   generalisations about a group, with no slurs) reported as `HATE`, only for text that names an
- *   identity group (GROUP_WORDS in lexicon.ts). These are whole-text scores: the
+ *   identity group (GROUP_WORDS in lexicon.ts). The hate score is the mean of the linear label and a
+ *   small word-vector head (hate-head.ts, models/toxicity/hate-head.json), which carries the meaning of
+ *   the training statements to paraphrases. These are whole-text scores: the
  *   finding names the segment and has `span: null`. Long texts are scored in windows and the highest
  *   window counts.
  * - **A lexicon and phrase rules** (lexicon.ts, rules.ts) with spans: `PROFANITY` (profane terms), `HATE`
@@ -18,12 +20,15 @@
  * randomness or environment; the model is loaded once, when the detector is built.
  */
 import { z } from 'zod';
+import hateHead from '../../../../../models/toxicity/hate-head.json' with { type: 'json' };
 import model from '../../../../../models/toxicity/model.json' with { type: 'json' };
 import { loadLinearModel } from '../../ml/linear-model.ts';
+import { shippedWordVectors } from '../../ml/shipped-word-vectors.ts';
 import type { Finding } from '../../model/finding.ts';
 import type { Detector } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
 import type { DetectorDefinition } from '../registry.ts';
+import { type HateScorer, loadHateHead } from './hate-head.ts';
 import { matchRules, modelText, namesGroup } from './rules.ts';
 
 /** Every type the toxicity detector reports. */
@@ -50,12 +55,12 @@ export type ToxicitySettings = z.infer<typeof ToxicitySettings>;
 
 /**
  * Raw model scores at which the labels were measured to give their best F1 with a benign false-positive
- * rate under 1% (5-fold cross-validation on the training split, `train.ts --compare`, implicit hate with
- * the group gate); they are mapped to 0.5.
+ * rate under 1% (5-fold cross-validation on the training split: `train.ts --compare` for `toxic`,
+ * `compare-hate.ts` for the blended implicit-hate score with the group gate); they are mapped to 0.5.
  */
 export const MODEL_OPERATING_POINTS: Readonly<Record<'toxic' | 'implicit_hate', number>> = Object.freeze({
   toxic: 0.5,
-  implicit_hate: 0.3,
+  implicit_hate: 0.35,
 });
 
 /** Characters per model window (half the model's `maxChars`: the model text adds an abstracted copy). */
@@ -110,6 +115,9 @@ export function createToxicityDetector(settings: z.input<typeof ToxicitySettings
   const toxicLabel = classifier?.labels.indexOf('toxic') ?? -1;
   const hateLabel = classifier?.labels.indexOf('implicit_hate') ?? -1;
   const runModel = classifier !== null && (wanted.has('TOXIC') || wanted.has('HATE'));
+  // The word vectors are decoded once per process and shared with the harmful detector.
+  const hateScore: HateScorer | null =
+    runModel && hateLabel >= 0 && wanted.has('HATE') ? loadHateHead(hateHead, shippedWordVectors()) : null;
 
   return {
     id: 'toxicity',
@@ -128,10 +136,10 @@ export function createToxicityDetector(settings: z.input<typeof ToxicitySettings
             const scores = classifier.score(modelText(w));
             if (toxicLabel >= 0) toxic = Math.max(toxic, scores[toxicLabel]!);
             // Implicit hate is about a group: without a group word the label's cues are ordinary words.
-            if (hateLabel >= 0 && namesGroup(w)) hate = Math.max(hate, scores[hateLabel]!);
+            if (hateScore && namesGroup(w)) hate = Math.max(hate, hateScore(w, scores[hateLabel]!));
           }
           const toxicScore = calibrate(toxic, MODEL_OPERATING_POINTS.toxic);
-          const hateScore = calibrate(hate, MODEL_OPERATING_POINTS.implicit_hate);
+          const hateCalibrated = calibrate(hate, MODEL_OPERATING_POINTS.implicit_hate);
           if (wanted.has('TOXIC') && toxicScore >= threshold) {
             findings.push({
               family: 'toxicity',
@@ -143,11 +151,11 @@ export function createToxicityDetector(settings: z.input<typeof ToxicitySettings
               explanation: 'the toxicity model scored the text as abusive or offensive',
             });
           }
-          if (wanted.has('HATE') && hateScore >= threshold) {
+          if (wanted.has('HATE') && hateCalibrated >= threshold) {
             findings.push({
               family: 'toxicity',
               type: 'HATE',
-              score: hateScore,
+              score: hateCalibrated,
               segment: segment.index,
               span: null,
               detector: 'toxicity.model',

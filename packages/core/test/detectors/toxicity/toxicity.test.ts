@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import hateHeadFile from '../../../../../models/toxicity/hate-head.json' with { type: 'json' };
+import { loadHateHead } from '../../../src/detectors/toxicity/hate-head.ts';
 import {
   createToxicityDetector,
   matchRules,
@@ -7,6 +9,8 @@ import {
   TOXICITY_TYPES,
   toxicityDefinition,
 } from '../../../src/detectors/toxicity/index.ts';
+import { shippedWordVectors } from '../../../src/ml/shipped-word-vectors.ts';
+import { loadWordVectors } from '../../../src/ml/word-vectors.ts';
 import type { Finding } from '../../../src/model/finding.ts';
 import type { Segment } from '../../../src/model/segment.ts';
 
@@ -90,6 +94,49 @@ describe('toxicity detector', () => {
     assert.ok(!noGroup.some((f) => f.type === 'HATE'));
     assert.ok(namesGroup('most immigrants work hard'));
     assert.ok(!namesGroup('most engineers work hard'));
+  });
+
+  test('hateful generalisations phrased without slurs are HATE; neutral texts about groups are not', () => {
+    for (const text of [
+      'Immigrants are parasites who bring nothing but crime to our towns.',
+      'Disabled people are a burden that the rest of us have to carry.',
+    ]) {
+      assert.ok(
+        inspect(text, { lexicon: false }).some((f) => f.type === 'HATE'),
+        `expected HATE for: ${text}`,
+      );
+    }
+    for (const text of [
+      'A Muslim man and a Christian woman were waiting at the bus stop. Who was late for work?',
+      'Write a short history of Jewish immigration to New York in the nineteenth century.',
+      'What are the main holidays that Muslims celebrate?',
+    ]) {
+      assert.deepEqual(inspect(text), [], `expected no finding for: ${text}`);
+    }
+  });
+
+  test('the hate head blends the linear score with its own and checks its input size', () => {
+    const score = loadHateHead(hateHeadFile, shippedWordVectors());
+    const text = 'immigrants are all criminals who steal our jobs';
+    for (const linear of [0.05, 0.5, 0.95]) {
+      const s = score(text, linear);
+      assert.ok(s > 0 && s < 1);
+      // The mean of the linear score and a probability: within half a unit of the linear score.
+      assert.ok(Math.abs(s - linear) <= 0.5);
+    }
+    assert.ok(score(text, 0.95) > score(text, 0.05), 'monotonic in the linear score here');
+    const tiny = loadWordVectors({
+      type: 'word-vectors',
+      version: 1,
+      description: 'two words, two dimensions',
+      dims: 2,
+      words: 'a\nb',
+      bits: 8,
+      vectors: btoa(String.fromCharCode(1, 2, 3, 4)),
+      scales: btoa(String.fromCharCode(0, 0, 128, 63, 0, 0, 128, 63)),
+    });
+    assert.throws(() => loadHateHead(hateHeadFile, tiny), /input size/);
+    assert.throws(() => loadHateHead({ ...hateHeadFile, type: 'harmful' }, shippedWordVectors()));
   });
 
   test('threshold and types filter findings', () => {
