@@ -48,6 +48,12 @@ export interface WordVectors {
    * maximum (2 × dims values; zeros when no word is known). Linear in the text length.
    */
   pool(text: string, options: PoolingOptions): Float64Array;
+  /**
+   * `pool` of a text given its words: the lower-cased matches of the n-gram word pattern in the text's
+   * first `options.maxChars` code units (`featureWords` in fast-features.ts), so a caller that already
+   * split the text for its n-gram features does not split it again. Identical to `pool` of that text.
+   */
+  poolWords(words: readonly string[], options: PoolingOptions): Float64Array;
 }
 
 /** Same word pattern as the hashed n-gram features (text-features.ts). */
@@ -102,12 +108,10 @@ export function loadWordVectors(file: unknown): WordVectors {
     if (!index.has(w)) index.set(w, i);
   });
 
-  const pool = (text: string, o: PoolingOptions): Float64Array => {
-    // Word indices first, then one tight loop over them (float64 accumulators: no per-write rounding).
+  /** Vocabulary ids of lower-case words, in order (a word GloVe splits adds its known parts). */
+  const wordIds = (tokens: readonly string[]): number[] => {
     const ids: number[] = [];
-    const src = (text.length > o.maxChars ? text.slice(0, o.maxChars) : text).toLowerCase();
-    for (const m of src.matchAll(WORD)) {
-      const token = m[0];
+    for (const token of tokens) {
       const i = index.get(token);
       if (i !== undefined) ids.push(i);
       else if (JOINER.test(token)) {
@@ -130,6 +134,16 @@ export function loadWordVectors(file: unknown): WordVectors {
         }
       }
     }
+    return ids;
+  };
+
+  const pool = (text: string, o: PoolingOptions): Float64Array => {
+    const src = (text.length > o.maxChars ? text.slice(0, o.maxChars) : text).toLowerCase();
+    return poolIds(wordIds(src.match(WORD) ?? []), o);
+  };
+
+  // Word indices first, then one tight loop over them (float64 accumulators: no per-write rounding).
+  const poolIds = (ids: readonly number[], o: PoolingOptions): Float64Array => {
     const out = new Float64Array(2 * dims);
     if (ids.length === 0) return out;
     for (let d = dims; d < 2 * dims; d++) out[d] = Number.NEGATIVE_INFINITY;
@@ -156,5 +170,6 @@ export function loadWordVectors(file: unknown): WordVectors {
     size: words.length,
     rank: (word) => index.get(word) ?? -1,
     pool,
+    poolWords: (tokens, o) => poolIds(wordIds(tokens), o),
   };
 }

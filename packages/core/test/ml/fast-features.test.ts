@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fastTextFeatures } from '../../src/ml/fast-features.ts';
+import { fastTextFeatures, featureWords, wordFeatures } from '../../src/ml/fast-features.ts';
 import { textFeatures } from '../../src/ml/text-features.ts';
 
 const TEXTS = [
@@ -10,12 +10,15 @@ const TEXTS = [
   "Don't stop-me now; naïve café ÉLAN 42 x_y — l'été",
   'ＦＵＬＬＷＩＤＴＨ and emoji 😀 text with \u0002 marks',
   `${'long words '.repeat(300)}tail beyond the cut`,
+  // More n-gram occurrences than the 16-bit counting table holds: the sorting path.
+  `${'counting overflows here '.repeat(6000)}end`,
   'a b c d e f g h i j k l m n o p q r s t u v w x y z '.repeat(20),
 ];
 const OPTIONS = [
   { dims: 1 << 18, wordNgrams: [1, 2], charNgrams: [3, 4, 5], maxChars: 2048 },
   { dims: 1 << 15, wordNgrams: [1, 2], charNgrams: [], maxChars: 2048 },
   { dims: 1 << 12, wordNgrams: [1, 2, 3], charNgrams: [2], maxChars: 100 },
+  { dims: 1 << 10, wordNgrams: [1, 2], charNgrams: [3, 4, 5], maxChars: 200_000 },
 ];
 
 test('fastTextFeatures gives exactly the indices and values of textFeatures', () => {
@@ -25,6 +28,30 @@ test('fastTextFeatures gives exactly the indices and values of textFeatures', ()
       const b = fastTextFeatures(text, o);
       assert.deepEqual([...b.indices], [...a.indices], text.slice(0, 30));
       assert.deepEqual([...b.values], [...a.values], text.slice(0, 30));
+    }
+  }
+});
+
+test('fastTextFeatures does not depend on what it scored before (memo and counting table)', () => {
+  const o = OPTIONS[0]!;
+  const fresh = TEXTS.map((text) => fastTextFeatures(text, o));
+  for (const [i, text] of [...TEXTS].reverse().entries()) {
+    const again = fastTextFeatures(text, o);
+    const first = fresh[TEXTS.length - 1 - i]!;
+    assert.deepEqual([...again.indices], [...first.indices]);
+    assert.deepEqual([...again.values], [...first.values]);
+  }
+});
+
+test('wordFeatures of the words of a text and appended words equals the features of the joined text', () => {
+  for (const o of OPTIONS) {
+    for (const text of TEXTS) {
+      if (text.length + 40 > o.maxChars) continue;
+      const tokens = ['hazardcue9', 'hazardweapon'];
+      const joined = fastTextFeatures(`${text}\n${tokens.join(' ')}`, o);
+      const split = wordFeatures([...featureWords(text, o.maxChars), ...tokens], o);
+      assert.deepEqual([...split.indices], [...joined.indices], text.slice(0, 30));
+      assert.deepEqual([...split.values], [...joined.values], text.slice(0, 30));
     }
   }
 });

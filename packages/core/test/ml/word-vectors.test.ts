@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { featureWords } from '../../src/ml/fast-features.ts';
 import { shippedWordVectors } from '../../src/ml/shipped-word-vectors.ts';
 import { loadWordVectors, type WordVectorsFile } from '../../src/ml/word-vectors.ts';
 
@@ -79,5 +80,19 @@ describe('word vectors', () => {
     assert.equal(shippedWordVectors(), v, 'shared, decoded once');
     // "don't" is split the GloVe way ("do" + "n't"; this packaging has no "n't", so it pools as "do").
     assert.deepEqual([...v.pool("don't", POOL)], [...v.pool('do', POOL)]);
+  });
+
+  test('pooling given the words of the n-gram features is pooling the text', () => {
+    const v = shippedWordVectors();
+    const options = { stopRank: 100, maxChars: 2048 };
+    for (const text of [
+      '',
+      'How do I make a bomb at home?',
+      "Don't stop-me now; the user's state-of-the-art naïve café, ÉLAN 42 x_y l'été",
+      'ＦＵＬＬＷＩＤＴＨ and emoji 😀 text — unknownword qqqzzz',
+    ]) {
+      const words = featureWords(text, options.maxChars);
+      assert.deepEqual([...v.poolWords(words, options)], [...v.pool(text, options)], text);
+    }
   });
 });

@@ -438,9 +438,14 @@ export const DATASET_CATEGORY_CODES: Readonly<Record<string, readonly HazardCode
  * appear (`hazardcue1` … `hazardcue14`) and one per harmful-intent cue (intent.ts), so the linear model can learn how much each cue family counts.
  */
 export function withCueTokens(text: string, signals: CueSignals = cueSignals(text)): string {
-  const tokens = [...signals.categories.map((c) => `hazardcue${c.code.slice(1)}`), ...signals.intents];
+  const tokens = cueTokens(signals);
   if (tokens.length === 0) return text;
   return `${text}\n${tokens.join(' ')}`;
+}
+
+/** The synthetic cue tokens `withCueTokens` appends (lower-case ASCII words), in order. */
+export function cueTokens(signals: CueSignals): string[] {
+  return [...signals.categories.map((c) => `hazardcue${c.code.slice(1)}`), ...signals.intents];
 }
 
 /** The category cues and harmful-intent cues of one text, computed once and shared by both stages. */

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import shipped from '../../../../../models/harmful/model.json' with { type: 'json' };
 import { type DenseModel, loadDenseModel } from '../../ml/dense-model.ts';
-import { fastTextFeatures } from '../../ml/fast-features.ts';
+import { fastTextFeatures, featureWords, wordFeatures } from '../../ml/fast-features.ts';
 import { type LinearModel, loadLinearModel } from '../../ml/linear-model.ts';
 import { shippedWordVectors } from '../../ml/shipped-word-vectors.ts';
 import type { PoolingOptions, WordVectors } from '../../ml/word-vectors.ts';
@@ -18,7 +18,14 @@ import type { Finding } from '../../model/finding.ts';
 import type { Segment } from '../../model/segment.ts';
 import type { Detector, DetectorContext } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
-import { cueSignals, HAZARD_CODES, HAZARD_NAMES, type HazardCode, withCueTokens } from './categories.ts';
+import {
+  cueSignals,
+  cueTokens,
+  HAZARD_CODES,
+  HAZARD_NAMES,
+  type HazardCode,
+  withCueTokens,
+} from './categories.ts';
 import { HarmfulModelFile } from './model-file.ts';
 import { headInputs, stackScore } from './stack.ts';
 
@@ -125,10 +132,27 @@ function build(file: HarmfulModelFile): Built {
  */
 function windowScore(model: Built, text: string): number {
   const signals = cueSignals(text);
-  const p = model.binary.scoreVector(
-    fastTextFeatures(withCueTokens(text, signals), model.binary.features),
-  )[0]!;
-  const x = headInputs(p, signals, model.vectors.pool(text, model.pooling));
+  const tokens = cueTokens(signals);
+  const features = model.binary.features;
+  let p: number;
+  let pooled: Float64Array;
+  // The text is split into words once for the n-gram features and the word vectors. That is exact when
+  // neither truncates it: the binary model sees the text, a newline and the cue tokens (lower-case
+  // words), whose words are the text's words followed by the tokens.
+  if (
+    text.length + 1 + tokens.join(' ').length <= features.maxChars &&
+    text.length <= model.pooling.maxChars
+  ) {
+    const words = featureWords(text, features.maxChars);
+    p = model.binary.scoreVector(
+      wordFeatures(tokens.length === 0 ? words : [...words, ...tokens], features),
+    )[0]!;
+    pooled = model.vectors.poolWords(words, model.pooling);
+  } else {
+    p = model.binary.scoreVector(fastTextFeatures(withCueTokens(text, signals), features))[0]!;
+    pooled = model.vectors.pool(text, model.pooling);
+  }
+  const x = headInputs(p, signals, pooled);
   let sum = 0;
   for (const head of model.head) sum += head.score(x);
   // x starts with the stacking features (stack.ts), so the stack reads them from there.
