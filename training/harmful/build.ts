@@ -17,13 +17,19 @@ import {
 } from '../../packages/core/src/detectors/harmful/stack.ts';
 import { type FeatureOptions, loadLinearModel } from '../../packages/core/src/index.ts';
 import { type DenseModelFile, loadDenseModel } from '../../packages/core/src/ml/dense-model.ts';
-import { shippedWordVectors } from '../../packages/core/src/ml/shipped-word-vectors.ts';
+import {
+  loadShippedWordVectors,
+  shippedWordVectors,
+} from '../../packages/core/src/ml/shipped-word-vectors.ts';
 import type { PoolingOptions, WordVectors } from '../../packages/core/src/ml/word-vectors.ts';
 import { type TrainingExample, trainLinear } from '../lib/train-linear.ts';
 import { trainDense } from '../word-vectors/dense.ts';
 import { type LabelledText, weakCategories, weightOf } from './data.ts';
 import { INSTRUCTIONS_DATASET } from './instructions.ts';
 import { trainNbLinear } from './nb-linear.ts';
+
+// The shipped word vectors are imported on first use (ml/shipped-word-vectors.ts): load them once here.
+await loadShippedWordVectors();
 
 /** Options of one build (the method comparison varies these). */
 export interface BuildOptions {

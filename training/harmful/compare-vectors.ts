@@ -15,7 +15,10 @@ import { join } from 'node:path';
 import { cueSignals, withCueTokens } from '../../packages/core/src/detectors/harmful/categories.ts';
 import { stackFeatures, stackScore } from '../../packages/core/src/detectors/harmful/stack.ts';
 import { loadLinearModel } from '../../packages/core/src/index.ts';
-import { shippedWordVectors } from '../../packages/core/src/ml/shipped-word-vectors.ts';
+import {
+  loadShippedWordVectors,
+  shippedWordVectors,
+} from '../../packages/core/src/ml/shipped-word-vectors.ts';
 import { loadWordVectors, type WordVectors } from '../../packages/core/src/ml/word-vectors.ts';
 import {
   type BuildOptions,
@@ -32,6 +35,9 @@ import {
 } from './build.ts';
 import { type LabelledText, reportRows, trainingRows } from './data.ts';
 import { instructionRows } from './instructions.ts';
+
+// The shipped word vectors are imported on first use (ml/shipped-word-vectors.ts): load them once here.
+await loadShippedWordVectors();
 
 interface Variant {
   name: string;

@@ -20,4 +20,10 @@ export interface Detector {
   /** Family reported in findings and scan output. */
   readonly family: string;
   inspect(segments: readonly Segment[], ctx: DetectorContext): Finding[] | Promise<Finding[]>;
+  /**
+   * Resolves when what the detector loads lazily (e.g. shipped word vectors) is loaded. Optional: before
+   * it resolves, `inspect` still works (it waits for the load). The gateway and the CLI await it when they
+   * build their detectors, so no request pays for a load inside its time budget.
+   */
+  ready?(): Promise<void>;
 }

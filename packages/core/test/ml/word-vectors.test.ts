@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { featureWords } from '../../src/ml/fast-features.ts';
-import { shippedWordVectors } from '../../src/ml/shipped-word-vectors.ts';
+import { loadShippedWordVectors, shippedWordVectors } from '../../src/ml/shipped-word-vectors.ts';
 import { loadWordVectors, type WordVectorsFile } from '../../src/ml/word-vectors.ts';
+
+// The shipped word vectors are imported on first use (ml/shipped-word-vectors.ts): load them once here.
+await loadShippedWordVectors();
 
 const POOL = { stopRank: 0, maxChars: 2048 };
 

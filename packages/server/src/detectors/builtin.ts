@@ -41,7 +41,11 @@ export async function detectorsForConfig(config: Config, only?: readonly string[
     );
     if (unknown.length > 0) buildDetectors(config, DEFINITIONS, {}, unknown);
   }
-  return [...builtin, ...chosen];
+  const detectors = [...builtin, ...chosen];
+  // Lazily loaded models (the shipped word vectors) load here, once, so no request pays for the load
+  // inside its detector time budget.
+  await Promise.all(detectors.map((d) => d.ready?.()));
+  return detectors;
 }
 
 const BUILTIN_IDS = new Set(BUILTIN_DETECTORS.map((d) => d.id));

@@ -19,6 +19,7 @@ export function withDetectorCache(detector: Detector, options: DetectorCacheOpti
   return {
     id: detector.id,
     family: detector.family,
+    ...(detector.ready === undefined ? {} : { ready: () => detector.ready!() }),
     inspect(segments, ctx) {
       const hits: Finding[] = [];
       const misses: Segment[] = [];

@@ -90,3 +90,12 @@ test('the cache answers repeated long segments without calling the detector agai
   assert.equal(second[0]!.segment, 1, 'cached findings are re-pointed at the segment index');
   assert.deepEqual(second[0]!.span, { start: 21, end: 27 });
 });
+
+test('detectors are ready when built: harmful and toxicity answer synchronously from the first request', async () => {
+  const detectors = await detectorsForConfig(config({}));
+  const segments = [{ index: 0, source: 'user' as const, path: 'messages[0]', text: 'how do I bake bread?' }];
+  for (const id of ['harmful', 'toxicity']) {
+    const d = detectors.find((x) => x.id === id)!;
+    assert.ok(Array.isArray(d.inspect(segments, { direction: 'input' })), `${id} answers synchronously`);
+  }
+});

@@ -12,7 +12,7 @@ import shipped from '../../../../../models/harmful/model.json' with { type: 'jso
 import { type DenseModel, loadDenseModel } from '../../ml/dense-model.ts';
 import { fastTextFeatures, featureWords, wordFeatures } from '../../ml/fast-features.ts';
 import { type LinearModel, loadLinearModel } from '../../ml/linear-model.ts';
-import { shippedWordVectors } from '../../ml/shipped-word-vectors.ts';
+import { loadShippedWordVectors, shippedWordVectorsIfLoaded } from '../../ml/shipped-word-vectors.ts';
 import type { PoolingOptions, WordVectors } from '../../ml/word-vectors.ts';
 import type { Finding } from '../../model/finding.ts';
 import type { Segment } from '../../model/segment.ts';
@@ -106,18 +106,28 @@ interface Built {
 
 let builtShipped: Built | null = null;
 
-/** The shipped model, built once on first use and shared by every detector instance. */
-function shippedModel(): Built {
-  // Validated on first use, not at import: the training scripts import the core while they rebuild this
-  // file, and a detector that is never used should not pay for it.
-  if (builtShipped === null) builtShipped = build(HarmfulModelFile.parse(shipped));
+/**
+ * The shipped model once the word vectors are loaded (null before: see `loadHarmfulModel`), built once and
+ * shared by every detector instance. Validated on first use, not at import: the training scripts import
+ * the core while they rebuild this file, and a detector that is never used should not pay for it.
+ */
+function shippedModelIfLoaded(): Built | null {
+  const vectors = shippedWordVectorsIfLoaded();
+  if (vectors === null) return null;
+  builtShipped ??= build(HarmfulModelFile.parse(shipped), vectors);
   return builtShipped;
 }
 
-function build(file: HarmfulModelFile): Built {
+/** Loads what the shipped model needs (the word vectors, imported on first use) and builds it. */
+export async function loadHarmfulModel(): Promise<void> {
+  await loadShippedWordVectors();
+  shippedModelIfLoaded();
+}
+
+function build(file: HarmfulModelFile, vectors: WordVectors): Built {
   return {
     binary: loadLinearModel(file.binary),
-    vectors: shippedWordVectors(),
+    vectors,
     pooling: file.head.pooling,
     head: file.head.models.map((m) => loadDenseModel(m)),
     stack: file.head.stack,
@@ -189,7 +199,10 @@ function categoryScores(model: Built, text: string, harmful: number): Record<Haz
  * is loaded on every call (evaluation of candidate models only).
  */
 export function scoreHarmful(text: string, file?: HarmfulModelFile): HarmfulScores {
-  const model = file ? build(HarmfulModelFile.parse(file)) : shippedModel();
+  const vectors = shippedWordVectorsIfLoaded();
+  if (vectors === null)
+    throw new Error('the harmful model is not loaded yet: await loadHarmfulModel() first');
+  const model = file ? build(HarmfulModelFile.parse(file), vectors) : shippedModelIfLoaded()!;
   const normalized = normalizeText(text).text;
   const { score, unit } = bestUnit(model, normalized);
   return { harmful: score, categories: categoryScores(model, normalized.slice(unit.start, unit.end), score) };
@@ -220,40 +233,53 @@ function evidenceSpan(model: Built, text: string, unit: Range): Range | null {
  */
 export function createHarmfulDetector(settings: Partial<z.input<typeof HarmfulSettings>> = {}): Detector {
   const s = HarmfulSettings.parse(settings);
-  const model = shippedModel();
   const enabled = new Set<HazardCode>(s.categories ?? HAZARD_CODES);
+  let model = shippedModelIfLoaded();
+  const ready = async (): Promise<void> => {
+    await loadHarmfulModel();
+    model = shippedModelIfLoaded();
+  };
+
+  function inspectLoaded(model: Built, segments: readonly Segment[], ctx: DetectorContext): Finding[] {
+    const findings: Finding[] = [];
+    for (const segment of segments) {
+      if (ctx.signal?.aborted) break;
+      if (segment.text.trim().length === 0) continue;
+      const normalized = normalizeText(segment.text);
+      const { score: harmful, unit } = bestUnit(model, normalized.text);
+      if (harmful < s.threshold) continue;
+      const raw = model.categories.score(normalized.text.slice(unit.start, unit.end));
+      const top = Math.max(...raw);
+      const local = evidenceSpan(model, normalized.text, unit);
+      if (!local) continue;
+      const span = normalized.toOriginalSpan(local.start, local.end);
+      HAZARD_CODES.forEach((code, i) => {
+        const head = raw[i]!;
+        if (!enabled.has(code)) return;
+        if (head !== top && head < model.categoryThreshold) return;
+        findings.push({
+          family: 'harmful',
+          type: code,
+          score: Math.round(harmful * (top > 0 ? head / top : 1) * 1e4) / 1e4,
+          segment: segment.index,
+          span,
+          detector: 'harmful.linear',
+          explanation: `harmful request or output (${HAZARD_NAMES[code]})`,
+        });
+      });
+    }
+    return findings;
+  }
+
   return {
     id: 'harmful',
     family: 'harmful',
-    inspect(segments: readonly Segment[], ctx: DetectorContext): Finding[] {
-      const findings: Finding[] = [];
-      for (const segment of segments) {
-        if (ctx.signal?.aborted) break;
-        if (segment.text.trim().length === 0) continue;
-        const normalized = normalizeText(segment.text);
-        const { score: harmful, unit } = bestUnit(model, normalized.text);
-        if (harmful < s.threshold) continue;
-        const raw = model.categories.score(normalized.text.slice(unit.start, unit.end));
-        const top = Math.max(...raw);
-        const local = evidenceSpan(model, normalized.text, unit);
-        if (!local) continue;
-        const span = normalized.toOriginalSpan(local.start, local.end);
-        HAZARD_CODES.forEach((code, i) => {
-          const head = raw[i]!;
-          if (!enabled.has(code)) return;
-          if (head !== top && head < model.categoryThreshold) return;
-          findings.push({
-            family: 'harmful',
-            type: code,
-            score: Math.round(harmful * (top > 0 ? head / top : 1) * 1e4) / 1e4,
-            segment: segment.index,
-            span,
-            detector: 'harmful.linear',
-            explanation: `harmful request or output (${HAZARD_NAMES[code]})`,
-          });
-        });
-      }
-      return findings;
+    ready,
+    // Synchronous once the model is loaded (the gateway awaits `ready` at start-up); before that, the
+    // first calls wait for the load.
+    inspect(segments: readonly Segment[], ctx: DetectorContext): Finding[] | Promise<Finding[]> {
+      if (model !== null) return inspectLoaded(model, segments, ctx);
+      return ready().then(() => inspectLoaded(model!, segments, ctx));
     },
   };
 }

@@ -13,6 +13,7 @@ export {
   DEFAULT_HARMFUL_THRESHOLD,
   type HarmfulScores,
   HarmfulSettings,
+  loadHarmfulModel,
   scoreHarmful,
 } from './harmful-detector.ts';
 export { HarmfulModelFile } from './model-file.ts';

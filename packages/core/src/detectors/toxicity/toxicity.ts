@@ -23,9 +23,10 @@ import { z } from 'zod';
 import hateHead from '../../../../../models/toxicity/hate-head.json' with { type: 'json' };
 import model from '../../../../../models/toxicity/model.json' with { type: 'json' };
 import { loadLinearModel } from '../../ml/linear-model.ts';
-import { shippedWordVectors } from '../../ml/shipped-word-vectors.ts';
+import { loadShippedWordVectors, shippedWordVectorsIfLoaded } from '../../ml/shipped-word-vectors.ts';
 import type { Finding } from '../../model/finding.ts';
-import type { Detector } from '../contract.ts';
+import type { Segment } from '../../model/segment.ts';
+import type { Detector, DetectorContext } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
 import type { DetectorDefinition } from '../registry.ts';
 import { type HateScorer, loadHateHead } from './hate-head.ts';
@@ -115,72 +116,89 @@ export function createToxicityDetector(settings: z.input<typeof ToxicitySettings
   const toxicLabel = classifier?.labels.indexOf('toxic') ?? -1;
   const hateLabel = classifier?.labels.indexOf('implicit_hate') ?? -1;
   const runModel = classifier !== null && (wanted.has('TOXIC') || wanted.has('HATE'));
-  // The word vectors are decoded once per process and shared with the harmful detector.
-  const hateScore: HateScorer | null =
-    runModel && hateLabel >= 0 && wanted.has('HATE') ? loadHateHead(hateHead, shippedWordVectors()) : null;
+  // The word vectors are imported on first use, decoded once per process and shared with the harmful
+  // detector; until they are loaded the hate head is missing and `inspect` waits for it.
+  const needsHead = runModel && hateLabel >= 0 && wanted.has('HATE');
+  let hateScore: HateScorer | null = null;
+  const buildHead = (): void => {
+    const vectors = shippedWordVectorsIfLoaded();
+    if (needsHead && hateScore === null && vectors !== null) hateScore = loadHateHead(hateHead, vectors);
+  };
+  buildHead();
+  const ready = async (): Promise<void> => {
+    if (!needsHead) return;
+    await loadShippedWordVectors();
+    buildHead();
+  };
 
   return {
     id: 'toxicity',
     family: 'toxicity',
+    ready,
     inspect(segments, ctx) {
-      const findings: Finding[] = [];
-      for (const segment of segments) {
-        if (ctx.signal?.aborted) break;
-        if (!HAS_WORD.test(segment.text)) continue;
-        const normalized = normalizeText(segment.text);
-        if (runModel && classifier) {
-          let toxic = 0;
-          let hate = 0;
-          for (const w of windows(normalized.text)) {
-            if (countWords(w) < MIN_MODEL_WORDS) continue;
-            const scores = classifier.score(modelText(w));
-            if (toxicLabel >= 0) toxic = Math.max(toxic, scores[toxicLabel]!);
-            // Implicit hate is about a group: without a group word the label's cues are ordinary words.
-            if (hateScore && namesGroup(w)) hate = Math.max(hate, hateScore(w, scores[hateLabel]!));
-          }
-          const toxicScore = calibrate(toxic, MODEL_OPERATING_POINTS.toxic);
-          const hateCalibrated = calibrate(hate, MODEL_OPERATING_POINTS.implicit_hate);
-          if (wanted.has('TOXIC') && toxicScore >= threshold) {
-            findings.push({
-              family: 'toxicity',
-              type: 'TOXIC',
-              score: toxicScore,
-              segment: segment.index,
-              span: null,
-              detector: 'toxicity.model',
-              explanation: 'the toxicity model scored the text as abusive or offensive',
-            });
-          }
-          if (wanted.has('HATE') && hateCalibrated >= threshold) {
-            findings.push({
-              family: 'toxicity',
-              type: 'HATE',
-              score: hateCalibrated,
-              segment: segment.index,
-              span: null,
-              detector: 'toxicity.model',
-              explanation: 'the toxicity model scored the text as hateful towards a group',
-            });
-          }
+      if (needsHead && hateScore === null) return ready().then(() => inspectLoaded(segments, ctx));
+      return inspectLoaded(segments, ctx);
+    },
+  };
+
+  function inspectLoaded(segments: readonly Segment[], ctx: DetectorContext): Finding[] {
+    const findings: Finding[] = [];
+    for (const segment of segments) {
+      if (ctx.signal?.aborted) break;
+      if (!HAS_WORD.test(segment.text)) continue;
+      const normalized = normalizeText(segment.text);
+      if (runModel && classifier) {
+        let toxic = 0;
+        let hate = 0;
+        for (const w of windows(normalized.text)) {
+          if (countWords(w) < MIN_MODEL_WORDS) continue;
+          const scores = classifier.score(modelText(w));
+          if (toxicLabel >= 0) toxic = Math.max(toxic, scores[toxicLabel]!);
+          // Implicit hate is about a group: without a group word the label's cues are ordinary words.
+          if (hateScore && namesGroup(w)) hate = Math.max(hate, hateScore(w, scores[hateLabel]!));
         }
-        if (!resolved.lexicon) continue;
-        for (const hit of matchRules(normalized.text, MAX_RULE_FINDINGS)) {
-          if (hit.score < threshold || !wanted.has(hit.type)) continue;
-          const span = normalized.toOriginalSpan(hit.start, hit.end);
-          if (span.end <= span.start) continue;
+        const toxicScore = calibrate(toxic, MODEL_OPERATING_POINTS.toxic);
+        const hateCalibrated = calibrate(hate, MODEL_OPERATING_POINTS.implicit_hate);
+        if (wanted.has('TOXIC') && toxicScore >= threshold) {
           findings.push({
             family: 'toxicity',
-            type: hit.type,
-            score: hit.score,
+            type: 'TOXIC',
+            score: toxicScore,
             segment: segment.index,
-            span,
-            detector: `toxicity.${hit.rule}`,
+            span: null,
+            detector: 'toxicity.model',
+            explanation: 'the toxicity model scored the text as abusive or offensive',
+          });
+        }
+        if (wanted.has('HATE') && hateCalibrated >= threshold) {
+          findings.push({
+            family: 'toxicity',
+            type: 'HATE',
+            score: hateCalibrated,
+            segment: segment.index,
+            span: null,
+            detector: 'toxicity.model',
+            explanation: 'the toxicity model scored the text as hateful towards a group',
           });
         }
       }
-      return findings;
-    },
-  };
+      if (!resolved.lexicon) continue;
+      for (const hit of matchRules(normalized.text, MAX_RULE_FINDINGS)) {
+        if (hit.score < threshold || !wanted.has(hit.type)) continue;
+        const span = normalized.toOriginalSpan(hit.start, hit.end);
+        if (span.end <= span.start) continue;
+        findings.push({
+          family: 'toxicity',
+          type: hit.type,
+          score: hit.score,
+          segment: segment.index,
+          span,
+          detector: `toxicity.${hit.rule}`,
+        });
+      }
+    }
+    return findings;
+  }
 }
 
 /** The `toxicity` detector definition for the built-in list. */

@@ -5,9 +5,13 @@ import {
   DEFAULT_HARMFUL_THRESHOLD,
   HAZARD_CODES,
   harmfulDefinition,
+  loadHarmfulModel,
   scoreHarmful,
 } from '../../../src/detectors/harmful/index.ts';
 import type { Segment } from '../../../src/model/segment.ts';
+
+// The shipped word vectors are imported on first use (ml/shipped-word-vectors.ts): load them once here.
+await loadHarmfulModel();
 
 const seg = (text: string, index = 0): Segment => ({
   index,

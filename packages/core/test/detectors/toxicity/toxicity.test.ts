@@ -9,10 +9,13 @@ import {
   TOXICITY_TYPES,
   toxicityDefinition,
 } from '../../../src/detectors/toxicity/index.ts';
-import { shippedWordVectors } from '../../../src/ml/shipped-word-vectors.ts';
+import { loadShippedWordVectors, shippedWordVectors } from '../../../src/ml/shipped-word-vectors.ts';
 import { loadWordVectors } from '../../../src/ml/word-vectors.ts';
 import type { Finding } from '../../../src/model/finding.ts';
 import type { Segment } from '../../../src/model/segment.ts';
+
+// The shipped word vectors are imported on first use (ml/shipped-word-vectors.ts): load them once here.
+await loadShippedWordVectors();
 
 function seg(text: string, index = 0): Segment {
   return { index, source: 'user', path: `messages[${index}].content[0]`, text };
