@@ -270,6 +270,14 @@ describe('pii detector: format-matched types', () => {
     absent('there were 4817 2273 items', 'PHONE_NUMBER');
   });
 
+  test('a national number valid in any one of the tried countries scores as valid, whatever its place', () => {
+    // Valid only as a US number (tried after Germany, France and Italy), with and without punctuation.
+    assert.equal(found('phone: 1-212-456-7890', 'PHONE_NUMBER', '1-212-456-7890'), 0.85);
+    assert.equal(found('phone: 12124567890', 'PHONE_NUMBER', '12124567890'), 0.75);
+    // Valid nowhere: only the phone context carries it.
+    assert.equal(found('phone: (000) 000-0000', 'PHONE_NUMBER', '(000) 000-0000'), 0.6);
+  });
+
   test('dates in seven languages and dates of birth', () => {
     found('meeting on 5 March 2021', 'DATE_TIME', '5 March 2021');
     found('am 3. März 2020 fertig', 'DATE_TIME', '3. März 2020');
