@@ -82,7 +82,10 @@ export const CREDENTIAL_RULES: readonly SecretRule[] = [
     'url-credentials',
     'CONNECTION_STRING',
     ['://'],
-    `(?<=(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,24})://${USER}:${PASS}@[A-Za-z0-9[]`,
+    // The scheme is checked by a look-behind AFTER the literal `://` (so the match still starts at `://`):
+    // a pattern that opens with a look-behind is tried at every position, one that opens with a literal
+    // lets V8 jump from one `://` to the next (about ten times faster on a text with a URL in it).
+    `://(?<=(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,24}://)${USER}:${PASS}@[A-Za-z0-9[]`,
     'URL of any scheme with a user name and password (user info before the host)',
     { score: 0.9, validate: plausiblePassword },
   ),

@@ -1,7 +1,15 @@
 import { CREDENTIAL_RULES } from './credential-rules.ts';
 import { findEncodedText } from './encoded.ts';
-import { type EntropySettings, FOREIGN_KEY_HINTS, scanAssignments, scanHighEntropy } from './generic.ts';
+import {
+  type EntropySettings,
+  FOREIGN_KEY_HINTS,
+  KEY_RE_LITERALS,
+  NEAR_RE_LITERALS,
+  scanAssignments,
+  scanHighEntropy,
+} from './generic.ts';
 import { isLowVariety, isPlaceholder } from './heuristics.ts';
+import { createKeywordScanner, type KeywordScanner } from './keyword-scan.ts';
 import { NICHE_PROVIDER_RULES } from './niche-provider-rules.ts';
 import {
   type RawMatch,
@@ -64,10 +72,20 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-/** A compiled rule set: the prefilter regex and, per keyword, the rules it unlocks. */
+/** Bits of {@link KeywordHits.words}: some literal of KEY_RE / NEAR_RE occurs in the text. */
+export const KEY_WORD = 1;
+export const NEAR_WORD = 2;
+
+/** A compiled rule set: the prefilter and, per keyword, the rules it unlocks. */
 export interface CompiledRules {
   rules: readonly SecretRule[];
+  /**
+   * The prefilter's definition: one case-insensitive alternation of the keywords, longest first. Kept as
+   * the reference that {@link CompiledRules.scanner} reproduces (see `scanText`); not run on texts.
+   */
   prefilter: RegExp | null;
+  /** The keywords and the generic scanners' literal words, found in one automaton pass. */
+  scanner: KeywordScanner;
   byKeyword: Map<string, number[]>;
   /** Prefilter keywords that switch on the generic scanner's foreign-language pass. */
   hints: ReadonlySet<string>;
@@ -106,7 +124,53 @@ export function compileRules(enabled: (id: string) => boolean): CompiledRules {
     );
   }
   const prefilter = keywords.length ? new RegExp(keywords.map(escapeRegex).join('|'), 'gi') : null;
-  return { rules, prefilter, byKeyword, hints };
+  const scanner = createKeywordScanner(keywords, [
+    ...KEY_RE_LITERALS.map((text) => ({ text, bit: KEY_WORD })),
+    ...NEAR_RE_LITERALS.map((text) => ({ text, bit: NEAR_WORD })),
+  ]);
+  return { rules, prefilter, byKeyword, hints, scanner };
+}
+
+/** What the keyword pass decided for one text. */
+export interface RuleSelection {
+  /** Indexes into `compiled.rules` of the rules to run. */
+  toRun: Set<number>;
+  /** A {@link FOREIGN_KEY_HINTS} keyword was seen: run the foreign-language assignment pass. */
+  foreignHint: boolean;
+  /** Bits {@link KEY_WORD} / {@link NEAR_WORD}: a literal that KEY_RE / NEAR_RE needs occurs. */
+  words: number;
+}
+
+/**
+ * The rules whose keywords occur in `text`, exactly as the loop over the prefilter alternation found them
+ * (`re.exec` from `pos`): the leftmost keyword start at or after `pos`, with the longest keyword there.
+ * A keyword seen before makes the search resume after its end, so a keyword overlapping it is not seen
+ * there; a first sighting may hide an overlapping keyword (`:AA` then `AAAA…`), so the search resumes one
+ * character on. Replaying that loop, rather than taking every keyword found, keeps the set of rules run
+ * (and so the findings) the same.
+ */
+export function selectRules(text: string, compiled: CompiledRules): RuleSelection {
+  const toRun = new Set<number>();
+  let foreignHint = false;
+  const { starts, lengths, words } = compiled.scanner.scan(text);
+  const seen = new Set<string>();
+  let pos = 0;
+  for (let h = starts.length - 1; h >= 0; h--) {
+    const start = starts[h]!;
+    if (start < pos) continue;
+    const end = start + lengths[h]!;
+    const keyword = text.slice(start, end).toLowerCase();
+    if (seen.has(keyword)) {
+      pos = end;
+      continue;
+    }
+    seen.add(keyword);
+    if (compiled.hints.has(keyword)) foreignHint = true;
+    for (const i of compiled.byKeyword.get(keyword) ?? []) toRun.add(i);
+    if (toRun.size === compiled.rules.length && (foreignHint || compiled.hints.size === 0)) break;
+    pos = start + 1;
+  }
+  return { toRun, foreignHint, words };
 }
 
 /**
@@ -121,23 +185,7 @@ export function scanText(
 ): RawMatch[] {
   const raw: RawMatch[] = [];
   if (text.length === 0) return raw;
-  const toRun = new Set<number>();
-  let foreignHint = false;
-  if (compiled.prefilter) {
-    const re = compiled.prefilter;
-    re.lastIndex = 0;
-    const seen = new Set<string>();
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      const keyword = m[0].toLowerCase();
-      if (seen.has(keyword)) continue;
-      seen.add(keyword);
-      if (compiled.hints.has(keyword)) foreignHint = true;
-      for (const i of compiled.byKeyword.get(keyword) ?? []) toRun.add(i);
-      if (toRun.size === compiled.rules.length && (foreignHint || compiled.hints.size === 0)) break;
-      // A first sighting may hide an overlapping keyword (`:AA` then `AAAA…`): resume one character on.
-      re.lastIndex = m.index + 1;
-    }
-  }
+  const { toRun, foreignHint, words } = selectRules(text, compiled);
   // Without an ESC character the ANSI-escape alternative of the rules' start boundaries cannot match.
   const plain = !text.includes('\x1b');
   // Character runs (longest word run, PEM-line candidates), measured once when first needed.
@@ -187,10 +235,15 @@ export function scanText(
     raw.some((f) => f.start < e && s < f.end && f.score >= 0.6);
   if (options.enabled('secrets.generic-password') || options.enabled('secrets.generic-secret')) {
     const generic: RawMatch[] = [];
-    scanAssignments(text, generic, covered, foreignHint);
+    scanAssignments(text, generic, covered, foreignHint, (words & KEY_WORD) !== 0);
     for (const g of generic) if (options.enabled(g.ruleId)) raw.push(g);
   }
-  if (options.entropy.enabled && options.enabled('secrets.generic-high-entropy')) {
+  // Without a NEAR_RE literal the high-entropy scan has no key word to start from.
+  if (
+    (words & NEAR_WORD) !== 0 &&
+    options.entropy.enabled &&
+    options.enabled('secrets.generic-high-entropy')
+  ) {
     scanHighEntropy(text, options.entropy, raw, covered);
   }
   if (depth === 0 && options.enabled('secrets.base64-encoded-secret'))

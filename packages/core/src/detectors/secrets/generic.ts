@@ -21,8 +21,25 @@ export interface EntropySettings {
  * Secret-ish key names. One alternation of literals with no outer quantifier: linear. The match is
  * then widened by hand to the surrounding identifier.
  */
-const KEY_RE =
+export const KEY_RE =
   /pass(?:word|wd|phrase|code)?|pwd|pswd|pswrd|paswd|pw|secret|token|api[ _-]?key|apikey|access[ _-]?key|auth[_-]?key|private[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|credentials?|nonce/gi;
+
+/**
+ * Literals of which every {@link KEY_RE} match contains one (`pw` covers `pwd`, `key` every `…key` name).
+ * The engine looks for them in its keyword pass and skips `KEY_RE` when none occurs.
+ */
+export const KEY_RE_LITERALS: readonly string[] = [
+  'pass',
+  'pw',
+  'pswd',
+  'pswrd',
+  'paswd',
+  'secret',
+  'token',
+  'key',
+  'credential',
+  'nonce',
+];
 
 /**
  * "Password" in other languages. Kept out of `KEY_RE` (a longer alternation slows every prompt down): this
@@ -275,8 +292,10 @@ export function scanAssignments(
   out: RawMatch[],
   covered: (s: number, e: number) => boolean,
   foreignHint = false,
+  keyWords = true,
 ): void {
-  scanKeys(KEY_RE, text, out, covered);
+  // Without any of KEY_RE_LITERALS (found by the caller's keyword pass) KEY_RE cannot match.
+  if (keyWords) scanKeys(KEY_RE, text, out, covered);
   if (foreignHint || NON_ASCII.test(text)) scanKeys(FOREIGN_KEY_RE, text, out, covered);
 }
 
@@ -312,8 +331,22 @@ function scanKeys(
 }
 
 /** Key words that make a nearby high-entropy token suspicious (a superset of the assignment names). */
-const NEAR_RE =
+export const NEAR_RE =
   /pass(?:word|wd|phrase)?|secret|token|api[ _-]?key|apikey|access[ _-]?key|auth|credential|bearer|private[ _-]?key|\bkey\b/gi;
+
+/**
+ * Literals of which every {@link NEAR_RE} match contains one; without any, {@link scanHighEntropy} finds
+ * nothing and the engine skips it.
+ */
+export const NEAR_RE_LITERALS: readonly string[] = [
+  'pass',
+  'secret',
+  'token',
+  'key',
+  'auth',
+  'credential',
+  'bearer',
+];
 
 /** Words before a hex token that make it a digest, not a secret. */
 const HASH_CONTEXT_RE =
