@@ -17,6 +17,7 @@ import {
   summarize,
   type TargetCheck,
   throughputMBps,
+  verdictsAndNotes,
 } from './detectors-report.ts';
 
 /** The issue's latency targets for the whole default detector stack on a 1 KB prompt (issue 4, "Speed"). */
@@ -277,14 +278,6 @@ export function formatAttackReport(r: AttackSuiteReport): string {
       '',
     );
   }
-  lines.push(
-    markdownTable(
-      ['target (Parapet, issue 4)', 'goal', 'measured', 'verdict'],
-      r.checks.map((c) => [c.name, c.goal, c.measured, c.verdict]),
-      [3],
-    ),
-    '',
-  );
-  lines.push(...[...ATTACK_NOTES, ...r.notes].map((n) => `- ${n}`), '');
+  lines.push(...verdictsAndNotes('target (Parapet, issue 4)', r.checks, [...ATTACK_NOTES, ...r.notes]));
   return lines.join('\n');
 }

@@ -140,3 +140,21 @@ export function markdownTable(
   const line = (cells: readonly string[]) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
   return [line(header), `| ${align.join(' | ')} |`, ...rows.map(line)].join('\n');
 }
+
+/** The verdict table of a report section (first column titled `title`) followed by its notes as bullets. */
+export function verdictsAndNotes(
+  title: string,
+  checks: readonly TargetCheck[],
+  notes: readonly string[],
+): string[] {
+  return [
+    markdownTable(
+      [title, 'goal', 'measured', 'verdict'],
+      checks.map((c) => [c.name, c.goal, c.measured, c.verdict]),
+      [3],
+    ),
+    '',
+    ...notes.map((n) => `- ${n}`),
+    '',
+  ];
+}

@@ -40,6 +40,7 @@ import {
   summarize,
   type TargetCheck,
   throughputMBps,
+  verdictsAndNotes,
 } from './detectors-report.ts';
 import { prependResultsSection } from './report.ts';
 
@@ -424,15 +425,7 @@ function formatDataReport(r: DetectorsReport): string {
       '',
     );
   }
-  lines.push(
-    markdownTable(
-      ['target (Parapet)', 'goal', 'measured', 'verdict'],
-      r.checks.map((c) => [c.name, c.goal, c.measured, c.verdict]),
-      [3],
-    ),
-    '',
-  );
-  lines.push(...[...PEER_NOTES, ...r.notes].map((n) => `- ${n}`), '');
+  lines.push(...verdictsAndNotes('target (Parapet)', r.checks, [...PEER_NOTES, ...r.notes]));
   return lines.join('\n');
 }
 
