@@ -19,7 +19,13 @@
  * Errors are ProbeHttpError (audit/probe/client.ts) so the fairness runner's retry logic applies:
  * retryable (429, 408, 409, 5xx, network, timeouts), fatal (401, 403, 404), or one attempt's failure.
  */
-import { ProbeHttpError, parseRetryAfter } from '../audit/probe/client.ts';
+import {
+  networkCode,
+  ProbeHttpError,
+  parseRetryAfter,
+  readErrorMessage,
+  snippet,
+} from '../audit/probe/client.ts';
 import type { Attempt, ProbeMessage, ProbeTool, TargetReply } from './types.ts';
 
 export type TargetType = 'openai' | 'anthropic' | 'http';
@@ -526,15 +532,6 @@ function readErrorCode(json: unknown): string | null {
   return typeof error === 'object' && error !== null && typeof error.code === 'string' ? error.code : null;
 }
 
-function readErrorMessage(json: unknown): string | null {
-  const body = json as { error?: { message?: unknown } | string; message?: unknown } | undefined;
-  if (body === undefined || body === null || typeof body !== 'object') return null;
-  if (typeof body.error === 'string') return body.error;
-  if (typeof body.error?.message === 'string') return body.error.message;
-  if (typeof body.message === 'string') return body.message;
-  return null;
-}
-
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content))
@@ -546,20 +543,4 @@ function contentText(content: unknown): string {
       )
       .join('');
   return '';
-}
-
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat === '') return '(empty body)';
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
-}
-
-function networkCode(error: unknown): string | null {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return null;
 }

@@ -278,25 +278,34 @@ function readUsage(usage: unknown): Usage | null {
 
 /** The `error.message` of an OpenAI-style error body, else the start of the body. */
 function errorMessage(text: string): string {
+  let json: unknown;
   try {
-    const json = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    if (typeof json.error === 'string') return json.error;
-    if (typeof json.error?.message === 'string') return json.error.message;
-    if (typeof json.message === 'string') return json.message;
+    json = JSON.parse(text);
   } catch {
-    // not JSON: fall through
+    // not JSON: the body itself, shortened
   }
-  return snippet(text);
+  return readErrorMessage(json) ?? snippet(text);
 }
 
-function snippet(text: string): string {
+/** The message of an error body: `{error: "…"}`, `{error: {message}}` or `{message}`; null otherwise. */
+export function readErrorMessage(json: unknown): string | null {
+  const body = json as { error?: { message?: unknown } | string; message?: unknown } | undefined;
+  if (body === undefined || body === null || typeof body !== 'object') return null;
+  if (typeof body.error === 'string') return body.error;
+  if (typeof body.error?.message === 'string') return body.error.message;
+  if (typeof body.message === 'string') return body.message;
+  return null;
+}
+
+/** A body shortened to one line of at most 200 characters, for error messages. */
+export function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   if (flat === '') return '(empty body)';
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 }
 
 /** The system error code of a failed fetch (undici puts it on `cause`). */
-function networkCode(error: unknown): string | null {
+export function networkCode(error: unknown): string | null {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
     const code = (current as { code?: unknown }).code;
