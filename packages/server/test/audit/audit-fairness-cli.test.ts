@@ -5,23 +5,17 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import type { ColumnAudit, FairnessAudit, GroupStats, ParityMetric, ParitySummary } from '@parapet/core';
-import { runCli } from '../../src/cli/main.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parapet-audit-fairness-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(argv: string[], stdin?: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: {},
+  return runCliCaptured(argv, {
     cwd: dir,
     now: () => new Date('2026-01-02T03:04:05Z'),
     ...(stdin === undefined ? {} : { stdin: Readable.from([stdin]) }),
   });
-  return { code, stdout, stderr };
 }
 
 function close(actual: number | null | undefined, expected: number, message?: string): void {

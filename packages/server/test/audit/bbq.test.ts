@@ -13,7 +13,7 @@ import {
   scoreBbq,
   toItem,
 } from '../../src/audit/probe/bbq.ts';
-import { runCli } from '../../src/cli/main.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 import { startMockChat } from './mock-chat.ts';
 
 const DATASETS =
@@ -27,17 +27,7 @@ const dir = mkdtempSync(join(tmpdir(), 'parapet-bbq-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `parapet …` in process with captured output. */
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env,
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string> = {}) => runCliCaptured(argv, { cwd: dir, env });
 
 const GRAND: Pick<BbqItem, 'answers' | 'unknown'> = {
   answers: ['The grandfather', 'The grandson', "Can't be determined"],

@@ -12,13 +12,14 @@
  * 42.3% vs 22.0% and 28.5% vs 49.6%. docs/fairness.md "## COMPAS" explains it. The confusion counts
  * below were checked with an independent script (Python's csv module) over the same file.
  */
+
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FairnessAudit, GroupStats } from '@parapet/core';
-import { runCli } from '../../src/cli/main.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 
 const DATASETS =
   process.env.PARAPET_DATASETS ?? fileURLToPath(new URL('../../../../../shared/datasets', import.meta.url));
@@ -47,14 +48,7 @@ const ARGS = [
 ];
 
 async function audit(extra: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli([...ARGS, ...extra], {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: {},
-    cwd: process.cwd(),
-  });
+  const { code, stdout, stderr } = await runCliCaptured([...ARGS, ...extra], { cwd: process.cwd() });
   assert.equal(code, 0, stderr);
   return JSON.parse(stdout) as {
     input: { rowsRead: number; keptByFilter: number; badRows: number };

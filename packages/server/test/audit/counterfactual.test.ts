@@ -20,7 +20,7 @@ import {
   sampleIndices,
   wilson,
 } from '../../src/audit/probe/stats.ts';
-import { runCli } from '../../src/cli/main.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 import { startMockChat } from './mock-chat.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parapet-counterfactual-'));
@@ -28,17 +28,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const EXAMPLE = fileURLToPath(new URL('../../../../examples/counterfactual-loan.yaml', import.meta.url));
 
 /** Runs `parapet …` in process with captured output. */
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env,
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string> = {}) => runCliCaptured(argv, { cwd: dir, env });
 
 const near = (actual: number | null, expected: number, tolerance = 1e-4) =>
   assert.ok(actual !== null && Math.abs(actual - expected) < tolerance, `${actual} ≈ ${expected}`);

@@ -5,6 +5,7 @@
  * array counting in each element) or by the detected language, a policy's actions, unusable lines
  * counted, and `parapet audit guard --dataset` with the built-in detectors.
  */
+
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { after, describe, test } from 'node:test';
 import { compilePolicy, type Detector, type Finding, PolicyDocument } from '@parapet/core';
 import type { GuardReport } from '../../src/audit/guard.ts';
 import { auditGuardDataset } from '../../src/audit/guard-offline.ts';
-import { parseArgs, UsageError } from '../../src/cli/options.ts';
+import { type CliRun, runCliCaptured } from '../helpers/cli.ts';
 import { tempDir } from '../store/store-fixtures.ts';
 
 const tmp = tempDir('parapet-guard-offline-');
@@ -110,40 +111,9 @@ const multilingual = () => [
   })),
 ];
 
-/** Runs `parapet audit guard …` in-process: through runCli once the command is registered, else directly. */
-async function runGuardCli(
-  argv: string[],
-  io: { cwd: string; env?: Record<string, string> },
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const writers = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-  };
-  const { COMMANDS, runCli } = await import('../../src/cli/main.ts');
-  if (COMMANDS.some((c) => c.name === 'audit guard')) {
-    const code = await runCli(['audit', 'guard', ...argv], { ...writers, env: io.env ?? {}, cwd: io.cwd });
-    return { code, stdout, stderr };
-  }
-  const { auditGuardCommand } = await import('../../src/cli/commands/audit-guard.ts');
-  let code: number;
-  try {
-    const parsed = parseArgs(auditGuardCommand.options, [], argv, {
-      command: 'audit guard',
-      env: io.env ?? {},
-    });
-    code = await auditGuardCommand.run({
-      options: parsed.options,
-      positionals: parsed.positionals,
-      io: { ...writers, env: io.env ?? {}, cwd: io.cwd },
-    });
-  } catch (error) {
-    stderr += `parapet: ${(error as Error).message}\n`;
-    code = error instanceof UsageError ? 2 : 1;
-  }
-  return { code, stdout, stderr };
-}
+/** Runs `parapet audit guard …` in process with captured output. */
+const runGuardCli = (argv: string[], io: { cwd: string; env?: Record<string, string> }): Promise<CliRun> =>
+  runCliCaptured(['audit', 'guard', ...argv], io);
 
 const close = (actual: number | null | undefined, expected: number, what: string) => {
   assert.ok(actual !== null && actual !== undefined, `${what} is null`);

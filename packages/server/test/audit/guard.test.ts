@@ -7,6 +7,7 @@
  * when PARAPET_TEST_POSTGRES_URL is set) page by page with labels, windows and languages; and
  * `parapet audit guard` on a store (text, JSON, HTML, usage errors).
  */
+
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,9 +26,9 @@ import {
   truthOf,
   UNASSIGNED,
 } from '../../src/audit/guard.ts';
-import { parseArgs, UsageError } from '../../src/cli/options.ts';
 import { createEventSearch } from '../../src/store/event-search.ts';
 import { createPostgresStore, createSqliteStore, type Store } from '../../src/store/index.ts';
+import { type CliRun, runCliCaptured } from '../helpers/cli.ts';
 import {
   createTestSchema,
   makeEvent,
@@ -632,45 +633,11 @@ describe('the language of a stored event', () => {
 // ---------------------------------------------------------------------------------------------------
 // The command line
 
-/** Runs `parapet audit guard …` in-process: through runCli once the command is registered, else directly. */
-async function runGuardCli(
+/** Runs `parapet audit guard …` in process with captured output. */
+const runGuardCli = (
   argv: string[],
   io: { cwd: string; env?: Record<string, string>; now?: () => Date },
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const writers = {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-  };
-  const { COMMANDS, runCli } = await import('../../src/cli/main.ts');
-  if (COMMANDS.some((c) => c.name === 'audit guard')) {
-    const code = await runCli(['audit', 'guard', ...argv], {
-      ...writers,
-      env: io.env ?? {},
-      cwd: io.cwd,
-      ...(io.now === undefined ? {} : { now: io.now }),
-    });
-    return { code, stdout, stderr };
-  }
-  const { auditGuardCommand } = await import('../../src/cli/commands/audit-guard.ts');
-  let code: number;
-  try {
-    const parsed = parseArgs(auditGuardCommand.options, [], argv, {
-      command: 'audit guard',
-      env: io.env ?? {},
-    });
-    code = await auditGuardCommand.run({
-      options: parsed.options,
-      positionals: parsed.positionals,
-      io: { ...writers, env: io.env ?? {}, cwd: io.cwd, ...(io.now === undefined ? {} : { now: io.now }) },
-    });
-  } catch (error) {
-    stderr += `parapet: ${(error as Error).message}\n`;
-    code = error instanceof UsageError ? 2 : 1;
-  }
-  return { code, stdout, stderr };
-}
+): Promise<CliRun> => runCliCaptured(['audit', 'guard', ...argv], io);
 
 describe('parapet audit guard (stored events)', () => {
   const tmp = tempDir('parapet-guard-cli-');

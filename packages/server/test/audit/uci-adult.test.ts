@@ -5,6 +5,7 @@
  * income > 50K far less often than men: disparate impact well under 0.8), and the threshold optimizer
  * for demographic parity must close most of that gap at a small, reported cost in accuracy.
  */
+
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type FairnessAudit, type MitigationResult, type ParitySummary, seededRandom } from '@parapet/core';
 import { csvFileChunks, readCsv } from '../../src/audit/csv.ts';
-import { runCli } from '../../src/cli/main.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 
 const DATASETS =
   process.env.PARAPET_DATASETS ?? fileURLToPath(new URL('../../../../../shared/datasets', import.meta.url));
@@ -111,14 +112,7 @@ const scored = join(dir, 'adult-test-scored.csv');
 let testAccuracy = 0;
 
 async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: {},
-    cwd: dir,
-  });
+  const { code, stdout, stderr } = await runCliCaptured(argv, { cwd: dir });
   assert.equal(code, 0, stderr);
   return stdout;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { runCli } from '../../src/cli/main.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 
 /** The deployment the policy CLI tests run against: two models, two upstreams. */
 export const CONFIG_YAML = `upstreams:
@@ -28,14 +28,9 @@ export async function run(
   cwd: string,
   options: { env?: Record<string, string>; now?: Date } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: options.env ?? {},
+  return runCliCaptured(argv, {
     cwd,
+    ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.now === undefined ? {} : { now: () => options.now! }),
   });
-  return { code, stdout, stderr };
 }

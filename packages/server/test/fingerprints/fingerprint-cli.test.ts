@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { runCli } from '../../src/cli/main.ts';
+import { runCliCaptured } from '../helpers/cli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'parapet-fp-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -27,17 +27,7 @@ function documentText(): string {
   return out.join(' ');
 }
 
-async function cli(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: {},
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd: string) => runCliCaptured(argv, { cwd });
 
 describe('parapet fingerprint add|list|remove', () => {
   test('add prints id, name and count (never content); list and remove work on the data dir', async () => {

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: the tests read arbitrary fields of JSON reports
+
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,9 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { runCli } from '../../src/cli/main.ts';
 import { createTarget, fillTemplate, readPath } from '../../src/redteam/targets.ts';
 import type { Attempt } from '../../src/redteam/types.ts';
+import { type CliRun, runCliCaptured } from '../helpers/cli.ts';
 import { mockUpstreamConfig, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import {
   MOCK_REFUSAL,
@@ -26,17 +27,7 @@ const POLICY_RULES = [
   { id: 'attacks', when: { detections: { prompt_attack: { min_score: 0.5 } } }, action: 'block' },
 ];
 
-async function cli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: {},
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd: string): Promise<CliRun> => runCliCaptured(argv, { cwd });
 
 /** The weaknesses the mock showed on any turn of the attempt's conversation (as the target saw it). */
 function weaknessesOf(attempt: Attempt): Set<string> {
