@@ -22,7 +22,14 @@ import {
 } from '../../src/store/index.ts';
 import { createEventFeed, FEED_BACKFILL_SETTING } from '../../src/store/ingest-feed.ts';
 import { EVENT_COLUMNS, toEventRow } from '../../src/store/store-rows.ts';
-import { createTestSchema, POSTGRES_SKIP, POSTGRES_URL, tempDir } from '../store/store-fixtures.ts';
+import {
+  createTestSchema,
+  POSTGRES_SKIP,
+  POSTGRES_URL,
+  postgresUnderTest,
+  sqliteUnderTest,
+  tempDir,
+} from '../store/store-fixtures.ts';
 import { SECRET, siemHarness, timedEvents } from './siem-contract.ts';
 import { type SiemReceiver, startSiemReceiver } from './siem-receiver.ts';
 
@@ -129,39 +136,18 @@ function postgresRaw(schema: string): RawAccess {
 }
 
 async function openSqlite(): Promise<Under> {
-  const tmp = tempDir('parapet-siem-late-');
-  const opened: Store[] = [createSqliteStore({ dataDir: tmp.dir })];
-  return {
-    store: opened[0]!,
-    reopen: async () => {
-      const store = createSqliteStore({ dataDir: tmp.dir });
-      opened.push(store);
-      return store;
-    },
-    raw: sqliteRaw(join(tmp.dir, SQLITE_FILE_NAME)),
-    cleanup: async () => {
-      for (const store of opened) await store.close();
-      tmp.remove();
-    },
-  };
+  const base = await sqliteUnderTest('parapet-siem-late-');
+  return { ...base, raw: sqliteRaw(join(base.dir, SQLITE_FILE_NAME)) };
 }
 
 async function openPostgres(): Promise<Under> {
-  const schema = await createTestSchema();
-  const url = POSTGRES_URL as string;
-  const opened: Store[] = [await createPostgresStore({ url, schema: schema.name })];
+  const base = await postgresUnderTest();
   return {
-    store: opened[0]!,
-    reopen: async () => {
-      const store = await createPostgresStore({ url, schema: schema.name });
-      opened.push(store);
-      return store;
-    },
-    raw: postgresRaw(schema.name),
+    ...base,
+    raw: postgresRaw(base.schema),
     cleanup: async () => {
       await endOpenInserts();
-      for (const store of opened) await store.close();
-      await schema.drop();
+      await base.cleanup();
     },
   };
 }

@@ -6,39 +6,20 @@ import {
   LATEST_SCHEMA_VERSION,
   openStore,
   parsePostgresUrl,
-  type Store,
 } from '../../src/store/index.ts';
 import { runControlContract } from './control-contract.ts';
-import { runStoreContract, type StoreUnderTest } from './store-contract.ts';
+import { runStoreContract } from './store-contract.ts';
 import {
   adminQuery,
   createTestSchema,
   makeEvent,
   POSTGRES_SKIP,
   POSTGRES_URL,
+  postgresUnderTest,
   startProxy,
   throughProxy,
   waitFor,
 } from './store-fixtures.ts';
-
-/** A fresh PostgreSQL store in its own schema of the shared test database, dropped on cleanup. */
-async function postgresUnderTest(): Promise<StoreUnderTest> {
-  const schema = await createTestSchema();
-  const url = POSTGRES_URL as string;
-  const opened: Store[] = [await createPostgresStore({ url, schema: schema.name })];
-  return {
-    store: opened[0]!,
-    reopen: async () => {
-      const store = await createPostgresStore({ url, schema: schema.name });
-      opened.push(store);
-      return store;
-    },
-    cleanup: async () => {
-      for (const store of opened) await store.close();
-      await schema.drop();
-    },
-  };
-}
 
 runStoreContract('postgres', postgresUnderTest, { skip: POSTGRES_SKIP });
 runControlContract('postgres', postgresUnderTest, { skip: POSTGRES_SKIP });

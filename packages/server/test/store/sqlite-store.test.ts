@@ -11,26 +11,8 @@ import {
   SQLITE_FILE_NAME,
 } from '../../src/store/index.ts';
 import { runControlContract } from './control-contract.ts';
-import { runStoreContract, type StoreUnderTest } from './store-contract.ts';
-import { makeEvent, tempDir } from './store-fixtures.ts';
-
-/** A fresh SQLite store in its own temporary directory. */
-async function sqliteUnderTest(): Promise<StoreUnderTest> {
-  const tmp = tempDir();
-  const opened = [createSqliteStore({ dataDir: tmp.dir })];
-  return {
-    store: opened[0]!,
-    reopen: async () => {
-      const store = createSqliteStore({ dataDir: tmp.dir });
-      opened.push(store);
-      return store;
-    },
-    cleanup: async () => {
-      for (const store of opened) await store.close();
-      tmp.remove();
-    },
-  };
-}
+import { runStoreContract } from './store-contract.ts';
+import { makeEvent, sqliteUnderTest, tempDir } from './store-fixtures.ts';
 
 runStoreContract('sqlite', sqliteUnderTest);
 runControlContract('sqlite', sqliteUnderTest);

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Event } from '@parapet/core';
 import pg from 'pg';
+import { createPostgresStore, createSqliteStore, type Store } from '../../src/store/index.ts';
+import type { StoreUnderTest } from './store-contract.ts';
 
 /** A full Event with every optional part filled; `overrides` replace top-level fields. */
 export function makeEvent(id: string, overrides: Partial<Event> = {}): Event {
@@ -204,4 +206,47 @@ export function throughProxy(url: string, proxy: TestProxy): string {
   parsed.hostname = '127.0.0.1';
   parsed.port = String(proxy.port);
   return parsed.toString();
+}
+
+/** A fresh SQLite store in its own temporary directory (`dir`), deleted on cleanup. */
+export async function sqliteUnderTest(
+  prefix?: string,
+): Promise<StoreUnderTest & { dir: string; reopen(): Promise<Store> }> {
+  const tmp = tempDir(prefix);
+  const opened: Store[] = [createSqliteStore({ dataDir: tmp.dir })];
+  return {
+    dir: tmp.dir,
+    store: opened[0]!,
+    reopen: async () => {
+      const store = createSqliteStore({ dataDir: tmp.dir });
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      tmp.remove();
+    },
+  };
+}
+
+/** A fresh PostgreSQL store in its own schema (`schema`) of the shared test database, dropped on cleanup. */
+export async function postgresUnderTest(): Promise<
+  StoreUnderTest & { schema: string; reopen(): Promise<Store> }
+> {
+  const schema = await createTestSchema();
+  const url = POSTGRES_URL as string;
+  const opened: Store[] = [await createPostgresStore({ url, schema: schema.name })];
+  return {
+    schema: schema.name,
+    store: opened[0]!,
+    reopen: async () => {
+      const store = await createPostgresStore({ url, schema: schema.name });
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await schema.drop();
+    },
+  };
 }
