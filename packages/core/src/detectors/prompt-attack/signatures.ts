@@ -88,7 +88,7 @@ export const SIGNATURES: readonly Signature[] = [
     type: 'JAILBREAK_PERSONA',
     score: 0.95,
     pattern: re(
-      '\\bdo anything now\\b|\\b(?:DAN|STAN|DUDE|AIM|BetterDAN|AntiGPT|DevMode)\\b(?:\\s?(?:mode|prompt|jailbreak|\\d{1,2}(?:\\.\\d)?)\\b|:)',
+      '\\bdo anything now\\b|\\b(?:DAN|STAN|DUDE|AIM|BetterDAN|AntiGPT|DevMode|APOPHIS|UCAR|NRAF|OPPO|BasedGPT|Mongo Tom|Dr\\. Al)\\b(?:\\s?(?:mode|prompt|jailbreak|\\d{1,2}(?:\\.\\d)?)\\b|:)',
       '',
     ),
   },
@@ -138,6 +138,36 @@ export const SIGNATURES: readonly Signature[] = [
     score: 0.7,
     pattern: re(
       `\\b(?:never|do not|don't|cannot|can't|must not|will not|won't)\\s(?:ever )?(?:refuse|decline|say (?:that )?(?:you|it) can(?:no|')t|apologi[sz]e|add (?:any )?(?:warnings|disclaimers))\\b${G}\\b(?:request|question|anything|answer|prompt|response|warnings?)`,
+    ),
+  },
+  // The next three begin with their rarest literal and check what comes before it with a lookbehind (4–5
+  // times cheaper than starting with the leading alternation); the span is the part after the lookbehind.
+  {
+    // A persona named after an attack or unrestricted GPT (`HackGPT`, `EvilGPT`, `UncensoredGPT`).
+    id: 'persona.named_gpt',
+    type: 'JAILBREAK_PERSONA',
+    score: 0.6,
+    pattern: re(
+      'gpt\\b(?<=\\b(?:hack(?:er)?|evil|dark|chaos|devil|demon|worm|fraud|blackhat|unfiltered|uncensored|unrestricted|jailbr(?:eak|oken)|naughty|anarchy|rogue|nsfw)-?gpt)',
+    ),
+  },
+  {
+    // The answer's opening forced: `You will always answer "As Jesus"`, `start your reply with "Sure, here is"`
+    // (prefix injection: a model that has begun to comply tends to go on).
+    id: 'persona.forced_prefix',
+    type: 'JAILBREAK_PERSONA',
+    score: 0.6,
+    pattern: re(
+      `["“]as\\s(?<=\\b(?:always|only) (?:answer|respond|reply)\\b.{0,20}?["“]as\\s)|["'“‘](?:sure|certainly|absolutely|of course)\\b(?<=\\b(?:start|begin|prefix|preface)(?:s|ing)? (?:(?:each|every|all) of )?(?:your |each |every |all )?(?:responses?|reply|replies|answers?|outputs?|messages?) (?:with|by saying)\\b.{0,12}?["'“‘](?:sure|certainly|absolutely|of course))`,
+    ),
+  },
+  {
+    // The "deceased grandmother" exploit: role-play as a late relative who used to recite forbidden content.
+    id: 'persona.deceased_relative',
+    type: 'JAILBREAK_PERSONA',
+    score: 0.7,
+    pattern: re(
+      '(?:grand(?:ma|mother|pa|father|mom|dad)|granny|nana)\\b(?<=\\b(?:act|acting|pretend|play|role-?play|be|become|impersonate|behave|you are)\\b.{0,20}?\\b(?:dead|late|dec[ea]{1,2}sed|departed)\\s(?:grand(?:ma|mother|pa|father|mom|dad)|granny|nana))\\b.{0,40}?\\bused to\\b.{0,60}?\\b(?:keys?|codes?|serials?|licen[cs]es?|activation|passwords?|napalm|recipes? for|steps|instructions|how to (?:make|build|produce|synthesi[sz]e|cook))\\b',
     ),
   },
   // System-prompt extraction.
