@@ -143,12 +143,13 @@ export const SIGNATURES: readonly Signature[] = [
   // The next three begin with their rarest literal and check what comes before it with a lookbehind (4–5
   // times cheaper than starting with the leading alternation); the span is the part after the lookbehind.
   {
-    // A persona named after an attack or unrestricted GPT (`HackGPT`, `EvilGPT`, `UncensoredGPT`).
+    // A persona named after an attack or unrestricted GPT (`you are HackGPT`, `act as EvilGPT`), introduced
+    // as one: a question about such a tool (`what is WormGPT?`) is not an attack.
     id: 'persona.named_gpt',
     type: 'JAILBREAK_PERSONA',
     score: 0.6,
     pattern: re(
-      'gpt\\b(?<=\\b(?:hack(?:er)?|evil|dark|chaos|devil|demon|worm|fraud|blackhat|unfiltered|uncensored|unrestricted|jailbr(?:eak|oken)|naughty|anarchy|rogue|nsfw)-?gpt)',
+      "gpt\\b(?<=\\b(?:you are|you're|be|as|welcome to|become|called|named|play|I am|I'm|this is)\\b.{0,20}?\\b(?:hack(?:er)?|evil|dark|chaos|devil|demon|worm|fraud|blackhat|unfiltered|uncensored|unrestricted|jailbr(?:eak|oken)|naughty|anarchy|rogue|nsfw)-?gpt)",
     ),
   },
   {

@@ -44,6 +44,7 @@ describe('prompt_attack attack-family signatures', () => {
   test('look-alike benign prompts do not match the new signatures', () => {
     for (const text of [
       'What is the difference between ChatGPT and GPT-4?',
+      'What is WormGPT, and how do criminals use it?',
       'My late grandmother used to make the best apple pie. Can you suggest a similar recipe?',
       'Act as my grandmother and tell me a story about the village where she grew up.',
       'Always answer in English, even when I write in French.',
@@ -61,6 +62,7 @@ describe('prompt_attack attack-family signatures', () => {
       'always answer "',
       'start your reply with ',
       'evil-',
+      'you are a evil-gpt',
       'be ',
       'you are ',
       '"as ',
