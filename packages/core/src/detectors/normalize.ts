@@ -503,42 +503,58 @@ function withMap(
   pieces: Int32Array,
   count: number,
 ): NormalizedText {
-  const n = normalized.length;
+  return new MappedText(normalized, originalLength, pieces, count);
+}
+
+/** Changed text and its piecewise offset map (a class: no closures made per normalised text). */
+class MappedText implements NormalizedText {
+  readonly changed = true;
+  constructor(
+    readonly text: string,
+    private readonly originalLength: number,
+    private readonly pieces: Int32Array,
+    private readonly count: number,
+  ) {}
+
   /** Index (times 4) of the piece holding output offset `o` (0 ≤ o < n): binary search. */
-  const pieceOf = (o: number): number => {
+  private pieceOf(o: number): number {
+    const pieces = this.pieces;
     let lo = 0;
-    let hi = count - 1;
+    let hi = this.count - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (pieces[mid * 4]! <= o) lo = mid;
       else hi = mid - 1;
     }
     return lo * 4;
-  };
-  const startOf = (o: number): number => {
-    const p = pieceOf(o);
+  }
+
+  private startOf(o: number): number {
+    const pieces = this.pieces;
+    const p = this.pieceOf(o);
     return pieces[p + 2] === -1 ? pieces[p + 1]! + o - pieces[p]! : pieces[p + 1]!;
-  };
-  const endOf = (o: number): number => {
-    const p = pieceOf(o);
+  }
+
+  private endOf(o: number): number {
+    const pieces = this.pieces;
+    const p = this.pieceOf(o);
     return pieces[p + 2] === -1 ? pieces[p + 1]! + o - pieces[p]! + 1 : pieces[p + 2]!;
-  };
-  const toOriginal = (offset: number): number => {
+  }
+
+  toOriginal(offset: number): number {
+    const n = this.text.length;
     const o = clamp(offset, n);
-    return o === n ? originalLength : startOf(o);
-  };
-  return {
-    text: normalized,
-    changed: true,
-    toOriginal,
-    toOriginalSpan: (start, end) => {
-      const s = clamp(start, n);
-      const e = clamp(end, n);
-      if (e <= s) {
-        const p = toOriginal(s);
-        return { start: p, end: p };
-      }
-      return { start: startOf(s), end: endOf(e - 1) };
-    },
-  };
+    return o === n ? this.originalLength : this.startOf(o);
+  }
+
+  toOriginalSpan(start: number, end: number): { start: number; end: number } {
+    const n = this.text.length;
+    const s = clamp(start, n);
+    const e = clamp(end, n);
+    if (e <= s) {
+      const p = this.toOriginal(s);
+      return { start: p, end: p };
+    }
+    return { start: this.startOf(s), end: this.endOf(e - 1) };
+  }
 }

@@ -312,14 +312,21 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
   const deny = settings.deny_list.map((value) => value.trim()).filter((value) => value.length > 0);
   const denyLower = deny.map((value) => value.toLowerCase());
 
+  // A national-format number without phone context scores at most PHONE_NATIONAL_MAX: below the
+  // threshold, so it is not worth a libphonenumber parse per country. Made once (not per request).
+  const worthParsing =
+    minScore > PHONE_NATIONAL_MAX
+      ? (text: string, start: number, end: number): boolean => {
+          const before = text.slice(Math.max(0, start - windowSize), start).toLowerCase();
+          const after = text.slice(end, end + SUFFIX_WINDOW).toLowerCase();
+          return findContext(before, CONTEXT.phone) || findContext(after, CONTEXT.phone);
+        }
+      : undefined;
+
   function candidates(text: string): RawHit[] {
     const hits: RawHit[] = [];
     const hasDigit = HAS_DIGIT.test(text);
     let lower: string | undefined;
-    const lowerText = (): string => {
-      lower ??= text.toLowerCase();
-      return lower;
-    };
     if (hasDigit && numeric.length > 0) {
       numericRun.lastIndex = 0;
       for (let m = numericRun.exec(text); m !== null; m = numericRun.exec(text)) {
@@ -392,7 +399,8 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
       // Several recognizers share one word list (passport, …): search the text once per list.
       let found = required.get(requires);
       if (found === undefined) {
-        found = requires.test(lowerText());
+        lower ??= text.toLowerCase();
+        found = requires.test(lower);
         required.set(requires, found);
       }
       if (found) for (const hit of pending) hits.push(hit);
@@ -402,16 +410,6 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
     if (typeOn('ZIP_CODE') && hasDigit) findPostalCodes(text, hits);
     if (typeOn('IP_ADDRESS') && hasDigit) findIpv6(text, hits, CONTEXT.ip);
     if (typeOn('PHONE_NUMBER') && hasDigit) {
-      // A national-format number without phone context scores at most PHONE_NATIONAL_MAX: below the
-      // threshold, so it is not worth a libphonenumber parse per country.
-      const worthParsing =
-        minScore > PHONE_NATIONAL_MAX
-          ? (start: number, end: number): boolean => {
-              const before = text.slice(Math.max(0, start - windowSize), start).toLowerCase();
-              const after = text.slice(end, end + SUFFIX_WINDOW).toLowerCase();
-              return findContext(before, CONTEXT.phone) || findContext(after, CONTEXT.phone);
-            }
-          : undefined;
       findPhones(text, hits, CONTEXT.phone, worthParsing);
     }
     return hits;

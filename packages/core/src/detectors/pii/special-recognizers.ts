@@ -219,8 +219,11 @@ export function findPhones(
   text: string,
   out: RawHit[],
   context: readonly string[],
-  /** When given and false for a national-format candidate, its number is not parsed (it cannot reach the threshold). */
-  worthParsing?: (start: number, end: number) => boolean,
+  /**
+   * When given and false for a national-format candidate `text[start, end)`, its number is not parsed (it
+   * cannot reach the threshold).
+   */
+  worthParsing?: (text: string, start: number, end: number) => boolean,
 ): void {
   PHONE_CANDIDATE.lastIndex = 0;
   for (let m = PHONE_CANDIDATE.exec(text); m !== null; m = PHONE_CANDIDATE.exec(text)) {
@@ -241,7 +244,7 @@ export function findPhones(
       const parsed = parsePhoneNumberFromString(value.startsWith('00') ? `+${value.slice(2)}` : value);
       score = parsed?.isValid() ? 0.75 : parsed?.isPossible() ? 0.45 : 0.2;
     } else {
-      if (worthParsing !== undefined && !worthParsing(start, end)) continue;
+      if (worthParsing !== undefined && !worthParsing(text, start, end)) continue;
       for (const country of NATIONAL_COUNTRIES) {
         const parsed = parsePhoneNumberFromString(value, country);
         if (parsed?.isValid()) {
