@@ -290,14 +290,28 @@ class Output {
     this.addPiece(n, start, end);
   }
 
-  /** Appends `text[start, end)` unchanged, mapped one to one. */
-  copy(text: string, start: number, end: number): void {
+  /**
+   * Copies the run of printable ASCII (`!`…DEL) starting at `start` unchanged, mapped one to one, except a
+   * last character that a combining mark follows (it starts a cluster); returns where the copied run ends
+   * (`start` when nothing was copied). One pass: the units are written as the run is read.
+   */
+  copyAsciiRun(text: string, start: number): number {
+    const length = text.length;
     let n = this.length;
-    while (n + (end - start) > this.units.length) this.growUnits();
-    if (this.delta !== start - n) this.addPiece(n, start, -1);
+    while (n + (length - start) > this.units.length) this.growUnits();
     const units = this.units;
-    for (let k = start; k < end; k++) units[n++] = text.charCodeAt(k);
-    this.length = n;
+    let k = start;
+    while (k < length) {
+      const d = text.charCodeAt(k);
+      if (d <= 0x20 || d >= 0x80) break;
+      units[n++] = d;
+      k++;
+    }
+    if (k < length && text.charCodeAt(k) >= 0x300) k--;
+    if (k === start) return start;
+    if (this.delta !== start - this.length) this.addPiece(this.length, start, -1);
+    this.length += k - start;
+    return k;
   }
 
   /** Extends the original span of the last output unit to end at `end` (whitespace runs). */
@@ -437,15 +451,8 @@ function normalizeFully(text: string): NormalizedText {
     const c = text.charCodeAt(i);
     if (c > 0x20 && c < 0x80) {
       // Run of printable ASCII: copied as is, except a last character that a combining mark may follow.
-      let k = i + 1;
-      while (k < length) {
-        const d = text.charCodeAt(k);
-        if (d <= 0x20 || d >= 0x80) break;
-        k++;
-      }
-      if (k < length && text.charCodeAt(k) >= 0x300) k--;
+      const k = out.copyAsciiRun(text, i);
       if (k > i) {
-        out.copy(text, i, k);
         i = k;
         continue;
       }
