@@ -320,7 +320,6 @@ function lexicon(): ReadonlyMap<string, number> {
   return map;
 }
 
-/** True when the token's lower-case form is in the list of `bit` (an `L` bit). */
 /** A house-number token (`12`, `12a`). */
 function isHouseNumber(text: string, t: Token | undefined): boolean {
   return t !== undefined && t.shape === 'num' && houseNumber(text, t);
@@ -346,6 +345,7 @@ function singleAt(singles: readonly (Candidate | undefined)[], j: number): Candi
   return j >= 0 ? singles[j] : undefined;
 }
 
+/** True when the token's lower-case form is in the list of `bit` (an `L` bit). */
 function has(t: Token, bit: number): boolean {
   return (t.lex & bit) !== 0;
 }
