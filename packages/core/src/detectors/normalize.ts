@@ -290,14 +290,28 @@ class Output {
     this.addPiece(n, start, end);
   }
 
-  /** Appends `text[start, end)` unchanged, mapped one to one. */
-  copy(text: string, start: number, end: number): void {
+  /**
+   * Copies the run of printable ASCII (`!`…DEL) starting at `start` unchanged, mapped one to one, except a
+   * last character that a combining mark follows (it starts a cluster); returns where the copied run ends
+   * (`start` when nothing was copied). One pass: the units are written as the run is read.
+   */
+  copyAsciiRun(text: string, start: number): number {
+    const length = text.length;
     let n = this.length;
-    while (n + (end - start) > this.units.length) this.growUnits();
-    if (this.delta !== start - n) this.addPiece(n, start, -1);
+    while (n + (length - start) > this.units.length) this.growUnits();
     const units = this.units;
-    for (let k = start; k < end; k++) units[n++] = text.charCodeAt(k);
-    this.length = n;
+    let k = start;
+    while (k < length) {
+      const d = text.charCodeAt(k);
+      if (d <= 0x20 || d >= 0x80) break;
+      units[n++] = d;
+      k++;
+    }
+    if (k < length && text.charCodeAt(k) >= 0x300) k--;
+    if (k === start) return start;
+    if (this.delta !== start - this.length) this.addPiece(this.length, start, -1);
+    this.length += k - start;
+    return k;
   }
 
   /** Extends the original span of the last output unit to end at `end` (whitespace runs). */
@@ -437,15 +451,8 @@ function normalizeFully(text: string): NormalizedText {
     const c = text.charCodeAt(i);
     if (c > 0x20 && c < 0x80) {
       // Run of printable ASCII: copied as is, except a last character that a combining mark may follow.
-      let k = i + 1;
-      while (k < length) {
-        const d = text.charCodeAt(k);
-        if (d <= 0x20 || d >= 0x80) break;
-        k++;
-      }
-      if (k < length && text.charCodeAt(k) >= 0x300) k--;
+      const k = out.copyAsciiRun(text, i);
       if (k > i) {
-        out.copy(text, i, k);
         i = k;
         continue;
       }
@@ -503,42 +510,58 @@ function withMap(
   pieces: Int32Array,
   count: number,
 ): NormalizedText {
-  const n = normalized.length;
+  return new MappedText(normalized, originalLength, pieces, count);
+}
+
+/** Changed text and its piecewise offset map (a class: no closures made per normalised text). */
+class MappedText implements NormalizedText {
+  readonly changed = true;
+  constructor(
+    readonly text: string,
+    private readonly originalLength: number,
+    private readonly pieces: Int32Array,
+    private readonly count: number,
+  ) {}
+
   /** Index (times 4) of the piece holding output offset `o` (0 ≤ o < n): binary search. */
-  const pieceOf = (o: number): number => {
+  private pieceOf(o: number): number {
+    const pieces = this.pieces;
     let lo = 0;
-    let hi = count - 1;
+    let hi = this.count - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (pieces[mid * 4]! <= o) lo = mid;
       else hi = mid - 1;
     }
     return lo * 4;
-  };
-  const startOf = (o: number): number => {
-    const p = pieceOf(o);
+  }
+
+  private startOf(o: number): number {
+    const pieces = this.pieces;
+    const p = this.pieceOf(o);
     return pieces[p + 2] === -1 ? pieces[p + 1]! + o - pieces[p]! : pieces[p + 1]!;
-  };
-  const endOf = (o: number): number => {
-    const p = pieceOf(o);
+  }
+
+  private endOf(o: number): number {
+    const pieces = this.pieces;
+    const p = this.pieceOf(o);
     return pieces[p + 2] === -1 ? pieces[p + 1]! + o - pieces[p]! + 1 : pieces[p + 2]!;
-  };
-  const toOriginal = (offset: number): number => {
+  }
+
+  toOriginal(offset: number): number {
+    const n = this.text.length;
     const o = clamp(offset, n);
-    return o === n ? originalLength : startOf(o);
-  };
-  return {
-    text: normalized,
-    changed: true,
-    toOriginal,
-    toOriginalSpan: (start, end) => {
-      const s = clamp(start, n);
-      const e = clamp(end, n);
-      if (e <= s) {
-        const p = toOriginal(s);
-        return { start: p, end: p };
-      }
-      return { start: startOf(s), end: endOf(e - 1) };
-    },
-  };
+    return o === n ? this.originalLength : this.startOf(o);
+  }
+
+  toOriginalSpan(start: number, end: number): { start: number; end: number } {
+    const n = this.text.length;
+    const s = clamp(start, n);
+    const e = clamp(end, n);
+    if (e <= s) {
+      const p = this.toOriginal(s);
+      return { start: p, end: p };
+    }
+    return { start: this.startOf(s), end: this.endOf(e - 1) };
+  }
 }

@@ -362,7 +362,8 @@ export function createCodeDetector(settings: z.input<typeof CodeSettings> = {}):
     const lines = splitLines(text);
     const blocks: Block[] = [];
     let outside = 0;
-    let i = 0;
+    // A fence line holds three backticks or tildes: text without them skips the per-line fence test.
+    let i = text.includes('```') || text.includes('~~~') ? 0 : lines.length;
     while (i < lines.length) {
       const open = FENCE_OPEN.exec(lines[i]!.text);
       if (open === null) {

@@ -96,10 +96,19 @@ const UTF16 = new TextDecoder('utf-16le', { ignoreBOM: true });
  * holds surrogates, which the decoder would replace when unpaired, chunk by chunk).
  */
 function fold(text: string): Folded {
+  const starts = new Int32Array(text.length);
+  const ends = new Int32Array(text.length);
+  const folded = foldText(text, starts, ends);
+  return { text: folded, starts: starts.subarray(0, folded.length), ends: ends.subarray(0, folded.length) };
+}
+
+/**
+ * The folded text of {@link fold}; the original offsets where each folded unit starts and ends are written
+ * to `starts` and `ends` when given (most texts hold no marker: their search needs no offsets).
+ */
+function foldText(text: string, starts?: Int32Array, ends?: Int32Array): string {
   const n = text.length;
   const codes = new Uint16Array(n);
-  const starts = new Int32Array(n);
-  const ends = new Int32Array(n);
   let surrogates = false;
   let out = 0;
   let i = 0;
@@ -117,8 +126,10 @@ function fold(text: string): Folded {
         i++;
       }
       codes[out] = dash ? 45 : 32;
-      starts[out] = start;
-      ends[out] = i;
+      if (starts !== undefined && ends !== undefined) {
+        starts[out] = start;
+        ends[out] = i;
+      }
       out++;
       continue;
     }
@@ -128,20 +139,19 @@ function fold(text: string): Folded {
       if (code >= 0xd800 && code <= 0xdfff) surrogates = true;
       codes[out] = foldCodeUnit(code);
     }
-    starts[out] = i;
-    ends[out] = i + 1;
+    if (starts !== undefined && ends !== undefined) {
+      starts[out] = i;
+      ends[out] = i + 1;
+    }
     out++;
     i++;
   }
+  if (!surrogates) return UTF16.decode(codes.subarray(0, out));
   let folded = '';
-  if (!surrogates) {
-    folded = UTF16.decode(codes.subarray(0, out));
-  } else {
-    for (let from = 0; from < out; from += 8192) {
-      folded += String.fromCharCode(...codes.subarray(from, Math.min(out, from + 8192)));
-    }
+  for (let from = 0; from < out; from += 8192) {
+    folded += String.fromCharCode(...codes.subarray(from, Math.min(out, from + 8192)));
   }
-  return { text: folded, starts: starts.subarray(0, out), ends: ends.subarray(0, out) };
+  return folded;
 }
 
 function isCaps(text: string): boolean {
@@ -202,9 +212,10 @@ export function createConfidentialDetector(settings: z.input<typeof Confidential
   function inspectSegment(segment: Segment, findings: Finding[]): void {
     const text = segment.text;
     if (text.length === 0) return;
-    const folded = fold(text);
-    const raw = automaton.search(folded.text);
+    const raw = automaton.search(foldText(text));
     if (raw.length === 0) return;
+    // Offsets back to the original only for the few texts that hold a marker: folded again, with them.
+    const folded = fold(text);
     // Leftmost-longest, non-overlapping, after mapping back to the original text.
     const hits: Hit[] = [];
     raw.sort((a, b) => a.start - b.start || b.end - a.end);

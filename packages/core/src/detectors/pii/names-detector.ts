@@ -320,6 +320,31 @@ function lexicon(): ReadonlyMap<string, number> {
   return map;
 }
 
+/** A house-number token (`12`, `12a`). */
+function isHouseNumber(text: string, t: Token | undefined): boolean {
+  return t !== undefined && t.shape === 'num' && houseNumber(text, t);
+}
+
+/** A capitalised, upper-case or initial token. */
+function wordish(t: Token): boolean {
+  return t.shape === 'cap' || t.shape === 'upper' || t.shape === 'initial';
+}
+
+/** A known, uncommon lower-case name word with list bit `bit`. */
+function nameLike(t: Token | undefined, bit: number): boolean {
+  return t !== undefined && t.shape === 'lower' && has(t, bit) && !has(t, L.COMMON) && !has(t, L.AMBIG);
+}
+
+/** 1 when the single name at `j` is a known name (scores at least 0.4). */
+function knownAt(singles: readonly (Candidate | undefined)[], j: number): number {
+  return singleAt(singles, j)!.score >= 0.4 ? 1 : 0;
+}
+
+/** The single name at `j`, if any (`j` may be -1 or -2). */
+function singleAt(singles: readonly (Candidate | undefined)[], j: number): Candidate | undefined {
+  return j >= 0 ? singles[j] : undefined;
+}
+
 /** True when the token's lower-case form is in the list of `bit` (an `L` bit). */
 function has(t: Token, bit: number): boolean {
   return (t.lex & bit) !== 0;
@@ -578,31 +603,10 @@ class Scanner {
 
   /** `Kevin, Brittany and Terri`: single names coordinated with a known name are names too. */
   listOfNames(singles: readonly (Candidate | undefined)[], order: readonly number[]): void {
-    const { tokens: toks, text } = this;
-    const linked = (i: number, j: number): boolean => {
-      const gap = gapBetween(text, toks[i]!, toks[j]!);
-      return gap === ', ' || gap === ' & ' || gap === ',';
-    };
-    const single = (j: number): Candidate | undefined => (j >= 0 ? singles[j] : undefined);
-    /** 1 when the single name at `j` is a known name (scores at least 0.4). */
-    const knownAt = (j: number): number => (single(j)!.score >= 0.4 ? 1 : 0);
-    /** How many coordinated neighbours of the single name at `i` are known names. */
-    const knownNeighbours = (i: number): number => {
-      let count = 0;
-      if (single(i + 1) !== undefined && linked(i, i + 1)) count += knownAt(i + 1);
-      if (single(i - 1) !== undefined && linked(i - 1, i)) count += knownAt(i - 1);
-      const and = toks[i + 1];
-      if (and && (isWord(and, 'and') || isWord(and, 'or')) && single(i + 2) !== undefined)
-        count += knownAt(i + 2);
-      const and2 = toks[i - 1];
-      if (and2 && (isWord(and2, 'and') || isWord(and2, 'or')) && single(i - 2) !== undefined)
-        count += knownAt(i - 2);
-      return count;
-    };
     for (const i of order) {
       const c = singles[i]!;
       if (c.score >= 0.6 || c.score < 0.2) continue;
-      const known = knownNeighbours(i);
+      const known = this.knownNeighbours(singles, i);
       if ((c.score >= 0.4 && known >= 1) || known >= 2) {
         c.score = 0.6;
         c.explanation += ' in a list of names';
@@ -610,11 +614,30 @@ class Scanner {
     }
   }
 
+  /** Tokens `i` and `j` are joined as list items (`, `, ` & `, `,`). */
+  private linked(i: number, j: number): boolean {
+    const gap = gapBetween(this.text, this.tokens[i]!, this.tokens[j]!);
+    return gap === ', ' || gap === ' & ' || gap === ',';
+  }
+
+  /** How many coordinated neighbours of the single name at `i` are known names (score at least 0.4). */
+  private knownNeighbours(singles: readonly (Candidate | undefined)[], i: number): number {
+    const toks = this.tokens;
+    let count = 0;
+    if (singleAt(singles, i + 1) !== undefined && this.linked(i, i + 1)) count += knownAt(singles, i + 1);
+    if (singleAt(singles, i - 1) !== undefined && this.linked(i - 1, i)) count += knownAt(singles, i - 1);
+    const and = toks[i + 1];
+    if (and && (isWord(and, 'and') || isWord(and, 'or')) && singleAt(singles, i + 2) !== undefined)
+      count += knownAt(singles, i + 2);
+    const and2 = toks[i - 1];
+    if (and2 && (isWord(and2, 'and') || isWord(and2, 'or')) && singleAt(singles, i - 2) !== undefined)
+      count += knownAt(singles, i - 2);
+    return count;
+  }
+
   /** Names written in lower case (`my name is lena andersson`): both words must be known, uncommon names. */
   lowerCaseNames(): void {
     const toks = this.tokens;
-    const nameLike = (t: Token | undefined, bit: number) =>
-      t !== undefined && t.shape === 'lower' && has(t, bit) && !has(t, L.COMMON) && !has(t, L.AMBIG);
     for (let i = 0; i < toks.length; i++) {
       const t = toks[i]!;
       if (!nameLike(t, L.GIVEN)) continue;
@@ -893,12 +916,10 @@ class Scanner {
   addresses(): void {
     const { tokens: toks, text } = this;
     const n = toks.length;
-    const isNum = (t: Token | undefined) => t !== undefined && t.shape === 'num' && houseNumber(text, t);
-    const wordish = (t: Token) => t.shape === 'cap' || t.shape === 'upper' || t.shape === 'initial';
     for (let i = 0; i < n; i++) {
       const t = toks[i]!;
       // A: `1668 Glyn St`, `159 Eleftheriou Venizelou str`.
-      if (isNum(t)) {
+      if (isHouseNumber(text, t)) {
         let j = i + 1;
         let hit = -1;
         while (j < n && j - i <= 5) {
@@ -924,7 +945,10 @@ class Scanner {
         }
       }
       // B: `Hauptstraße 5`, `Erzsébet tér 19.`, `Søndergade 52`.
-      if ((t.shape === 'cap' || t.shape === 'lower' || t.shape === 'upper') && isNum(toks[i + 1])) {
+      if (
+        (t.shape === 'cap' || t.shape === 'lower' || t.shape === 'upper') &&
+        isHouseNumber(text, toks[i + 1])
+      ) {
         const num = toks[i + 1]!;
         if (!spaceGap(text, t, num) && !(gapBetween(text, t, num) === '. ' && t.dot)) continue;
         const lower = t.lower;
@@ -939,7 +963,7 @@ class Scanner {
             a--;
           }
           // A leading house number (`9721 Dalmatinova 43`) belongs to the same address.
-          if (a > 0 && isNum(toks[a - 1]) && spaceGap(text, toks[a - 1]!, toks[a]!)) a--;
+          if (a > 0 && isHouseNumber(text, toks[a - 1]) && spaceGap(text, toks[a - 1]!, toks[a]!)) a--;
           const end = num.end;
           // `Erzsébet tér 19.` keeps its ordinal dot unless the dot ends the sentence.
           const withDot =
@@ -956,7 +980,7 @@ class Scanner {
         }
       }
       // C: `Rue de la Paix`, `31 Rue Al Imam Al Bakri`, `Via Roma 12`.
-      if (has(t, L.STREET_PREFIX) && (t.shape === 'cap' || isNum(toks[i - 1]))) {
+      if (has(t, L.STREET_PREFIX) && (t.shape === 'cap' || isHouseNumber(text, toks[i - 1]))) {
         let j = i + 1;
         let lastName = -1;
         while (j < n && j - i <= 6) {
@@ -968,10 +992,11 @@ class Scanner {
         }
         if (lastName > i) {
           let a = i;
-          if (i > 0 && isNum(toks[i - 1]) && spaceGap(text, toks[i - 1]!, t)) a = i - 1;
+          if (i > 0 && isHouseNumber(text, toks[i - 1]) && spaceGap(text, toks[i - 1]!, t)) a = i - 1;
           let endTok = lastName;
           const after = toks[lastName + 1];
-          if (isNum(after) && /^,? $/u.test(gapBetween(text, toks[lastName]!, after!))) endTok = lastName + 1;
+          if (isHouseNumber(text, after) && /^,? $/u.test(gapBetween(text, toks[lastName]!, after!)))
+            endTok = lastName + 1;
           this.add(
             'STREET_ADDRESS',
             toks[a]!.start,
@@ -984,10 +1009,10 @@ class Scanner {
         }
       }
       // F: `03751 Gerrit Achterberghove 137`: house number, name words, number.
-      if (isNum(t)) {
+      if (isHouseNumber(text, t)) {
         let j = i + 1;
         while (j < n && j - i <= 4 && wordish(toks[j]!) && spaceGap(text, toks[j - 1]!, toks[j]!)) j++;
-        if (j > i + 1 && j < n && isNum(toks[j]) && spaceGap(text, toks[j - 1]!, toks[j]!)) {
+        if (j > i + 1 && j < n && isHouseNumber(text, toks[j]) && spaceGap(text, toks[j - 1]!, toks[j]!)) {
           this.add(
             'STREET_ADDRESS',
             t.start,
@@ -1018,7 +1043,7 @@ class Scanner {
         }
       }
       // D: `Suite 501`, `Apt. 656`.
-      if (has(t, L.UNIT) && isNum(toks[i + 1])) {
+      if (has(t, L.UNIT) && isHouseNumber(text, toks[i + 1])) {
         const gap = gapBetween(text, t, toks[i + 1]!);
         if (gap === ' ' || gap === '. ') {
           this.add('STREET_ADDRESS', t.start, toks[i + 1]!.end, 0.6, '.unit', 'apartment or suite number');
@@ -1035,21 +1060,32 @@ class Scanner {
         ) {
           let end = toks[i + 1]!.end;
           const fpo = toks[i + 2];
-          if (fpo && (fpo.text === 'FPO' || fpo.text === 'APO') && isNum(toks[i + 4])) end = toks[i + 4]!.end;
+          if (fpo && (fpo.text === 'FPO' || fpo.text === 'APO') && isHouseNumber(text, toks[i + 4]))
+            end = toks[i + 4]!.end;
           this.add('STREET_ADDRESS', t.start, end, 0.8, '.military', 'military postal address');
         }
         // Post-office boxes: `P.O. Box 242`, `PO Box 12`, `Postfach 1234`.
         if ((t.text === 'P' && toks[i + 1]?.text === 'O') || t.text === 'PO') {
           const k = t.text === 'PO' ? i + 1 : i + 2;
-          if (toks[k]?.lower === 'box' && isNum(toks[k + 1]) && toks[k + 1]!.start - t.end <= 8) {
+          if (
+            toks[k]?.lower === 'box' &&
+            isHouseNumber(text, toks[k + 1]) &&
+            toks[k + 1]!.start - t.end <= 8
+          ) {
             this.add('STREET_ADDRESS', t.start, toks[k + 1]!.end, 0.8, '.po-box', 'post-office box');
           }
-        } else if (t.text === 'Postfach' && isNum(toks[i + 1])) {
+        } else if (t.text === 'Postfach' && isHouseNumber(text, toks[i + 1])) {
           this.add('STREET_ADDRESS', t.start, toks[i + 1]!.end, 0.8, '.po-box', 'post-office box');
         }
-        if (t.text === 'PSC' && isNum(toks[i + 1]) && toks[i + 2]?.text === 'Box' && isNum(toks[i + 3])) {
+        if (
+          t.text === 'PSC' &&
+          isHouseNumber(text, toks[i + 1]) &&
+          toks[i + 2]?.text === 'Box' &&
+          isHouseNumber(text, toks[i + 3])
+        ) {
           const apo = toks[i + 4];
-          const end = apo?.text === 'APO' && isNum(toks[i + 6]) ? toks[i + 6]!.end : toks[i + 3]!.end;
+          const end =
+            apo?.text === 'APO' && isHouseNumber(text, toks[i + 6]) ? toks[i + 6]!.end : toks[i + 3]!.end;
           this.add('STREET_ADDRESS', t.start, end, 0.8, '.military', 'military postal address');
         }
       }

@@ -4,7 +4,12 @@
  * then a small parser) and phone numbers (candidate shape then libphonenumber-js validation).
  */
 
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import {
+  type CountryCode,
+  Metadata,
+  type PhoneNumber,
+  parsePhoneNumberFromString,
+} from 'libphonenumber-js/max';
 
 /** A raw hit in normalised-text offsets, before context scoring. */
 export interface RawHit {
@@ -214,13 +219,92 @@ const PHONE_CANDIDATE =
  */
 const NATIONAL_COUNTRIES: readonly CountryCode[] = ['DE', 'FR', 'IT', 'US', 'GB', 'ES', 'NL', 'PT'];
 
+/** Number types whose patterns make a number valid (libphonenumber-js `getNumberType`: fixed line first). */
+const NUMBER_TYPES = [
+  'FIXED_LINE',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+] as const;
+
+/** The parts of libphonenumber-js's `Metadata` (1.13) read here; its typings declare fewer. */
+interface PlanMetadata {
+  selectNumberingPlan(key: string): void;
+  hasTypes(): boolean;
+  nationalNumberPattern(): string;
+  type(type: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
+}
+
+/** A numbering plan's validity patterns, compiled once (libphonenumber-js compiles them on every test). */
+interface CompiledPlan {
+  general: RegExp;
+  /** Per number type with a pattern: that pattern, and the lengths it allows (absent: any). */
+  types: { pattern: RegExp; lengths: readonly number[] | undefined }[] | null;
+}
+
+const PLANS = new Map<string, CompiledPlan>();
+
+/** `matchesEntirely` of libphonenumber-js, compiled once. */
+function entire(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`);
+}
+
+function planOf(key: string): CompiledPlan {
+  let plan = PLANS.get(key);
+  if (plan === undefined) {
+    const metadata = new Metadata() as unknown as PlanMetadata;
+    metadata.selectNumberingPlan(key);
+    let types: CompiledPlan['types'] = null;
+    if (metadata.hasTypes()) {
+      types = [];
+      for (const name of NUMBER_TYPES) {
+        const type = metadata.type(name);
+        if (type === undefined || !type.pattern()) continue;
+        types.push({ pattern: entire(type.pattern()), lengths: type.possibleLengths() || undefined });
+      }
+    }
+    plan = { general: entire(metadata.nationalNumberPattern()), types };
+    PLANS.set(key, plan);
+  }
+  return plan;
+}
+
+/**
+ * `parsed.isValid()` with the numbering plan's patterns compiled once: the same tests on the same
+ * metadata (the plan of the number's country, else of its calling code; the national number must match
+ * the plan's pattern and, when the plan has number types, one type's pattern and lengths). libphonenumber-js
+ * builds a `RegExp` from the pattern text on every test, most of a validation's cost.
+ */
+export function phoneNumberValid(parsed: PhoneNumber): boolean {
+  const key = parsed.country || parsed.countryCallingCode;
+  if (!key) return false;
+  const plan = planOf(key);
+  const national = parsed.nationalNumber || '';
+  if (!plan.general.test(national)) return false;
+  if (plan.types === null) return true;
+  for (const type of plan.types) {
+    if (type.lengths !== undefined && !type.lengths.includes(national.length)) continue;
+    if (type.pattern.test(national)) return true;
+  }
+  return false;
+}
+
 /** Finds phone numbers; `strictContext` words near a weak candidate make it count. */
 export function findPhones(
   text: string,
   out: RawHit[],
   context: readonly string[],
-  /** When given and false for a national-format candidate, its number is not parsed (it cannot reach the threshold). */
-  worthParsing?: (start: number, end: number) => boolean,
+  /**
+   * When given and false for a national-format candidate `text[start, end)`, its number is not parsed (it
+   * cannot reach the threshold).
+   */
+  worthParsing?: (text: string, start: number, end: number) => boolean,
 ): void {
   PHONE_CANDIDATE.lastIndex = 0;
   for (let m = PHONE_CANDIDATE.exec(text); m !== null; m = PHONE_CANDIDATE.exec(text)) {
@@ -239,12 +323,12 @@ export function findPhones(
     let score = 0;
     if (international) {
       const parsed = parsePhoneNumberFromString(value.startsWith('00') ? `+${value.slice(2)}` : value);
-      score = parsed?.isValid() ? 0.75 : parsed?.isPossible() ? 0.45 : 0.2;
+      score = parsed !== undefined && phoneNumberValid(parsed) ? 0.75 : parsed?.isPossible() ? 0.45 : 0.2;
     } else {
-      if (worthParsing !== undefined && !worthParsing(start, end)) continue;
+      if (worthParsing !== undefined && !worthParsing(text, start, end)) continue;
       for (const country of NATIONAL_COUNTRIES) {
         const parsed = parsePhoneNumberFromString(value, country);
-        if (parsed?.isValid()) {
+        if (parsed !== undefined && phoneNumberValid(parsed)) {
           score = /[ .()-]/.test(value) ? 0.45 : 0.35;
           break;
         }
