@@ -23,7 +23,7 @@
  * Equivalence with textFeatures is tested (features.test.ts): the same indices, values within float error.
  */
 import type { FeatureOptions } from '../../ml/text-features.ts';
-import { findWords, wordSpans } from './words.ts';
+import { findWords, WordTypes, wordSpans } from './words.ts';
 
 const OFFSET = 0x811c9dc5;
 const PRIME = 0x01000193;
@@ -80,6 +80,8 @@ let ids = new Int32Array(4096);
 let lastWord = new Int32Array(4096);
 /** `starts[i]` = first occurrence belonging to word i; `starts[words]` = total. */
 let starts = new Int32Array(512);
+/** Most words an n-gram of the last text covers (its largest word n-gram size, at least 1). */
+let maxSpan = 1;
 /** Number of occurrences recorded so far and of distinct feature indices (local ids `0 … distinct-1`). */
 let total = 0;
 let distinct = 0;
@@ -91,12 +93,8 @@ let tableKeys = new Int32Array(8192);
 let tableIds = new Int32Array(8192);
 let tableShift = 32 - 13;
 let slots = new Int32Array(4096);
-/** Words already hashed in this text: unigram hash → word index whose character n-grams start at `typeFirst`. */
-let typeKeys = new Int32Array(1024);
-let typeWords = new Int32Array(1024);
-let typeShift = 32 - 10;
-let typeSlots = new Int32Array(512);
-let typeCount = 0;
+/** Words already hashed in this text (keyed by their unigram hash). */
+const types = new WordTypes();
 /** Index of the first character n-gram occurrence of word i (its word n-grams come before). */
 let charFirst = new Int32Array(512);
 /** Padded word (START, code units, END, two zeros) and its 3-, 4- and 5-gram indices by position. */
@@ -145,14 +143,8 @@ function reserve(occurrences: number, words: number): void {
     const size = Math.max(words + 1, 2 * starts.length);
     starts = new Int32Array(size);
     charFirst = new Int32Array(size);
-    typeSlots = new Int32Array(size);
   }
-  const wordShift = shiftFor(words, 10);
-  if (wordShift < typeShift) {
-    typeShift = wordShift;
-    typeKeys = new Int32Array(2 ** (32 - wordShift));
-    typeWords = new Int32Array(2 ** (32 - wordShift));
-  }
+  types.reset(words);
 }
 
 /** Records one occurrence of feature index `d` (already masked) that covers words up to `last`. */
@@ -183,44 +175,40 @@ function record(d: number, last: number, weights: Int8Array): void {
   total++;
 }
 
-/**
- * The index (< i) of an earlier word of `src` equal to word i, found by its unigram hash `key`, or -1
- * after remembering word i under that key.
- */
-function earlierWord(
-  src: string,
-  i: number,
-  key: number,
-  wordStarts: Int32Array,
-  wordEnds: Int32Array,
-): number {
-  const mask = typeKeys.length - 1;
-  const from = wordStarts[i]!;
-  const length = wordEnds[i]! - from;
-  let slot = Math.imul(key, 0x9e3779b1) >>> typeShift;
-  for (;;) {
-    const w = typeWords[slot]! - 1;
-    if (w < 0) {
-      typeKeys[slot] = key;
-      typeWords[slot] = i + 1;
-      typeSlots[typeCount++] = slot;
-      return -1;
-    }
-    if (typeKeys[slot] === key) {
-      const other = wordStarts[w]!;
-      if (wordEnds[w]! - other === length) {
-        let same = true;
-        for (let p = 0; p < length; p++) {
-          if (src.charCodeAt(from + p) !== src.charCodeAt(other + p)) {
-            same = false;
-            break;
-          }
-        }
-        if (same) return w;
+/** {@link record} of the feature indices `grams[0, count)` in order, all covering words up to `last`. */
+function recordAll(grams: Int32Array, count: number, last: number, weights: Int8Array): void {
+  const keys = tableKeys;
+  const table = tableIds;
+  const mask = keys.length - 1;
+  const shift = tableShift;
+  let k = total;
+  for (let g = 0; g < count; g++) {
+    const d = grams[g]!;
+    let slot = Math.imul(d, 0x9e3779b1) >>> shift;
+    let id: number;
+    for (;;) {
+      const key = keys[slot]!;
+      if (key === d + 1) {
+        id = table[slot]!;
+        localCounts[id]!++;
+        break;
       }
+      if (key === 0) {
+        id = distinct++;
+        keys[slot] = d + 1;
+        table[slot] = id;
+        slots[id] = slot;
+        localWeights[id] = weights[d]!;
+        localCounts[id] = 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
     }
-    slot = (slot + 1) & mask;
+    ids[k] = id;
+    lastWord[k] = last;
+    k++;
   }
+  total = k;
 }
 
 /** The unigram hash of word i (before masking), the key for {@link earlierWord}. */
@@ -250,8 +238,8 @@ function occurrences(text: string, row: LinearRow): number {
   reserve(bound, n);
   total = 0;
   distinct = 0;
-  typeCount = 0;
   const shipped = isShippedShape(options);
+  maxSpan = Math.max(1, ...wordNgrams);
   for (let i = 0; i < n; i++) {
     starts[i] = total;
     const from = wordStarts[i]!;
@@ -304,7 +292,7 @@ function occurrences(text: string, row: LinearRow): number {
     // Character n-grams of word i, padded with \u0002 and \u0003 as text-features.ts does. A word seen
     // before in this text has the same ones: its local ids are copied.
     charFirst[i] = total;
-    const earlier = earlierWord(src, i, key, wordStarts, wordEnds);
+    const earlier = types.earlier(src, spans, i, key);
     if (earlier >= 0) {
       const first = charFirst[earlier]!;
       const count = starts[earlier + 1]! - first;
@@ -343,9 +331,9 @@ function occurrences(text: string, row: LinearRow): number {
         grams4[s] = g4 & mask;
         grams5[s] = g5 & mask;
       }
-      for (let s = 0; s + 3 <= length; s++) record(grams3[s]!, i, weights);
-      for (let s = 0; s + 4 <= length; s++) record(grams4[s]!, i, weights);
-      for (let s = 0; s + 5 <= length; s++) record(grams5[s]!, i, weights);
+      recordAll(grams3, length - 2, i, weights);
+      if (length >= 4) recordAll(grams4, length - 3, i, weights);
+      if (length >= 5) recordAll(grams5, length - 4, i, weights);
     } else {
       for (const size of charNgrams) {
         const seed = (OFFSET ^ (CHAR_SEED + size)) >>> 0;
@@ -358,8 +346,8 @@ function occurrences(text: string, row: LinearRow): number {
     }
   }
   starts[n] = total;
+  // The weights of the distinct features, gathered in one pass (independent loads overlap).
   for (let id = 0; id < distinct; id++) tableKeys[slots[id]!] = 0;
-  for (let t = 0; t < typeCount; t++) typeWords[typeSlots[t]!] = 0;
   return n;
 }
 
@@ -386,8 +374,16 @@ function rangeLogit(from: number, to: number, row: LinearRow): number {
   const first = starts[from]!;
   const last = starts[to]!;
   const counts = windowCounts;
+  // Occurrences starting before word `to - maxSpan + 1` end inside the range; only later ones are checked.
+  const unchecked = to - from >= maxSpan ? starts[to - maxSpan + 1]! : first;
   let m = 0;
-  for (let k = first; k < last; k++) {
+  for (let k = first; k < unchecked; k++) {
+    const d = ids[k]!;
+    const c = counts[d]!;
+    if (c === 0) touched[m++] = d;
+    if (c < 0xffff) counts[d] = c + 1;
+  }
+  for (let k = unchecked; k < last; k++) {
     if (lastWord[k]! >= to) continue;
     const d = ids[k]!;
     const c = counts[d]!;

@@ -42,19 +42,19 @@ test('findWords gives exactly the feature pattern matches', () => {
 });
 
 test('findWords matches the pattern on random text mixing ASCII and other letters', () => {
-  const alphabet = [..."ab Z9'_-’.,é😀ǅ\u0301 "];
+  const alphabet = [..."ab Z9'_-’.,é😀ǅ\u0301 𝔸日ß", '\ud800', '\udc00'];
   let seed = 42;
   const random = (): number => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed / 2 ** 32;
   };
-  for (let t = 0; t < 2000; t++) {
+  for (let t = 0; t < 5000; t++) {
     let text = '';
     const length = Math.floor(random() * 120);
     for (let i = 0; i < length; i++) {
       text +=
         random() < 0.1
-          ? 'a'.repeat(Math.floor(random() * 60))
+          ? (random() < 0.5 ? 'a' : '𝔸').repeat(Math.floor(random() * 60))
           : alphabet[Math.floor(random() * alphabet.length)]!;
     }
     assert.deepEqual(found(text), expected(text), JSON.stringify(text));
