@@ -72,6 +72,8 @@ const SMALL_CAPS: Readonly<Record<string, string>> = {
   ᴢ: 'z',
 };
 const SMALL_CAP = /[ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ]/g;
+/** The code units SMALL_CAP matches. */
+const SMALL_CAP_UNITS = new Set(Object.keys(SMALL_CAPS).map((c) => c.charCodeAt(0)));
 /** Fewer small capitals than this in a text are left alone (IPA transcriptions use a few). */
 const MIN_SMALL_CAPS = 8;
 
@@ -256,7 +258,6 @@ const B64 = 1; // [A-Za-z0-9+/_-]: BASE64_RUN's run
 const HEX = 2; // [0-9a-fA-F :,\\x]: every character HEX_RUN's matches can hold
 const LETTER = 4; // [A-Za-z]
 const LEET_CHAR = 8; // [013457@$]
-const SPACER = 16; // [ .\-_*|/]: SPACED_RUN's separators
 const HEX_DIGIT = 32;
 const CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
@@ -265,8 +266,14 @@ for (let c = 0; c < 128; c++) {
   if (/[0-9a-fA-F :,\\x]/.test(ch)) CLASS[c]! |= HEX;
   if (/[A-Za-z]/.test(ch)) CLASS[c]! |= LETTER;
   if (/[013457@$]/.test(ch)) CLASS[c]! |= LEET_CHAR;
-  if (/[ .\-_*|/]/.test(ch)) CLASS[c]! |= SPACER;
   if (/[0-9a-fA-F]/.test(ch)) CLASS[c]! |= HEX_DIGIT;
+}
+
+/** Kind of each base64 character for decodeOnce's test: 1 digit, 2 upper case, 4 lower case, 8 `+/_-`. */
+const BASE64_KIND = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (!(CLASS[c]! & B64)) continue;
+  BASE64_KIND[c] = c >= 48 && c <= 57 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 97 && c <= 122 ? 4 : 8;
 }
 
 /** What one scan of a text says about which decoders can find anything in it. */
@@ -282,14 +289,17 @@ interface Traits {
   url: boolean;
   /** A letter next to a leetspeak character: exactly LEET_HINT. */
   leet: boolean;
-  /** A code unit of 128 or more (small capitals are not ASCII). */
-  nonAscii: boolean;
+  /** Number of SMALL_CAP characters (`scanned.match(SMALL_CAP).length`). */
+  smallCaps: number;
   /** {@link commonShare} of the text. */
   common: number;
 }
 
 function traits(text: string, n: number): Traits {
-  const out: Traits = { base64: false, hex: false, url: false, leet: false, nonAscii: false, common: 0 };
+  let base64 = false;
+  let hex = false;
+  let leet = false;
+  let smallCaps = 0;
   // The current base64 run: length and which kinds of characters it has (1 digit, 2 upper, 4 lower, 8 +/_-).
   let base64Run = 0;
   let base64Kinds = 0;
@@ -310,14 +320,15 @@ function traits(text: string, n: number): Traits {
       const k = CLASS[c]!;
       if (k & B64) {
         base64Run++;
-        base64Kinds |= c <= 57 && c >= 48 ? 1 : c <= 90 && c >= 65 ? 2 : c >= 97 ? 4 : 8;
-        if (base64Run >= 16 && (base64Kinds & 1 || (base64Kinds & 14) === 14)) out.base64 = true;
+        base64Kinds |= BASE64_KIND[c]!;
+        if (base64Run >= 16 && (base64Kinds & 1 || (base64Kinds & 14) === 14)) base64 = true;
       } else {
         base64Run = 0;
         base64Kinds = 0;
       }
-      hexRun = k & HEX ? hexRun + 1 : 0;
-      if (hexRun >= 16) out.hex = true;
+      if (k & HEX) {
+        if (++hexRun >= 16) hex = true;
+      } else hexRun = 0;
       if (
         c === 37 &&
         i + 2 < n &&
@@ -327,11 +338,11 @@ function traits(text: string, n: number): Traits {
         CLASS[text.charCodeAt(i + 2)]! & HEX_DIGIT
       )
         percents++;
-      if ((previous & LETTER && k & LEET_CHAR) || (previous & LEET_CHAR && k & LETTER)) out.leet = true;
+      if ((previous & LETTER && k & LEET_CHAR) || (previous & LEET_CHAR && k & LETTER)) leet = true;
       previous = k;
       if (k & LETTER) letter = c | 0x20;
     } else {
-      out.nonAscii = true;
+      if (SMALL_CAP_UNITS.has(c)) smallCaps++;
       base64Run = 0;
       base64Kinds = 0;
       hexRun = 0;
@@ -365,53 +376,15 @@ function traits(text: string, n: number): Traits {
     words++;
     if (node > 0 && WORD_END[node] === 1) hits++;
   }
-  out.url = percents >= 3;
-  out.common = words < 3 ? 0 : hits / words;
-  return out;
+  return { base64, hex, url: percents >= 3, leet, smallCaps, common: words < 3 ? 0 : hits / words };
 }
 
 /**
- * What one scan of the original text says about the decoders that read it. `tags`: a high surrogate of
- * a tag character (U+E0000–U+E007F are D B40 DC00–DC7F). `spaced`: six or more isolated ASCII letters (no
- * letter right before or after) in a row, each separated from the next by one to three SPACED_RUN
- * separators; every SPACED_RUN match is such a chain, so without one the pattern cannot match.
+ * Two letters standing alone (no letter right before the first or after the second) with one to three
+ * SPACED_RUN separators between them: every SPACED_RUN match starts with such a pair, and this pattern
+ * without repetition is cheaper to rule out on ordinary text.
  */
-function originalTraits(text: string, n: number): { tags: boolean; spaced: boolean } {
-  let tags = false;
-  let spaced = false;
-  let chain = 0;
-  let gap = -1;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    const k = c < 128 ? CLASS[c]! : 0;
-    if (k & LETTER) {
-      let j = i + 1;
-      for (; j < n; j++) {
-        const d = text.charCodeAt(j);
-        if (d >= 128 || !(CLASS[d]! & LETTER)) break;
-      }
-      if (j - i === 1) {
-        chain = gap >= 1 && gap <= 3 ? chain + 1 : 1;
-        if (chain >= 6) spaced = true;
-        gap = 0;
-      } else {
-        chain = 0;
-        gap = -1;
-      }
-      i = j;
-      continue;
-    }
-    if (k & SPACER) {
-      if (gap >= 0) gap = gap < 3 ? gap + 1 : -1;
-    } else {
-      gap = -1;
-      if (c === 0xdb40) tags = true;
-    }
-    i++;
-  }
-  return { tags, spaced };
-}
+const SPACED_PAIR = /(?<![A-Za-z])[A-Za-z][ .\-_*|/]{1,3}[A-Za-z](?![A-Za-z])/;
 
 /** Decodes Unicode tag characters (U+E0020–U+E007E) in the original text: runs of at least 4. */
 function tagVariants(text: string, present: boolean): Variant[] {
@@ -439,10 +412,9 @@ function tagVariants(text: string, present: boolean): Variant[] {
 }
 
 /** Spaced-out letters, found in the original text (whitespace folding would hide the word gaps). */
-function spacedVariants(text: string, present: boolean): Variant[] {
+function spacedVariants(scanned: string, present: boolean): Variant[] {
   const out: Variant[] = [];
   if (!present) return out;
-  const scanned = text.length > DECODE_LIMITS.scanChars ? text.slice(0, DECODE_LIMITS.scanChars) : text;
   for (const m of scanned.matchAll(SPACED_RUN)) {
     const decoded = joinSpaced(m[0]);
     if (looksLikeText(decoded))
@@ -495,8 +467,7 @@ function decodeOnce(text: string): Decoded[] {
     if (commonShare(decoded) >= 0.2)
       out.push({ text: decoded, step: 'rot13', start: 0, end: scanned.length });
   }
-  const smallCaps = can.nonAscii ? scanned.match(SMALL_CAP) : null;
-  if (smallCaps !== null && smallCaps.length >= MIN_SMALL_CAPS)
+  if (can.smallCaps >= MIN_SMALL_CAPS)
     out.push({ text: unsmallcaps(scanned), step: 'small_caps', start: 0, end: scanned.length });
   if (can.leet) {
     const decoded = unleet(scanned);
@@ -513,8 +484,14 @@ export function deobfuscate(
   original: string,
   normalized: NormalizedText = normalizeText(original),
 ): Variant[] {
-  const can = originalTraits(original, Math.min(original.length, DECODE_LIMITS.scanChars));
-  const variants: Variant[] = [...tagVariants(original, can.tags), ...spacedVariants(original, can.spaced)];
+  const n = Math.min(original.length, DECODE_LIMITS.scanChars);
+  // Tag characters are U+E0000–U+E007F, high surrogate D B40; indexOf finds one fast.
+  const tag = original.indexOf('\udb40');
+  const scanned = n < original.length ? original.slice(0, n) : original;
+  const variants: Variant[] = [
+    ...tagVariants(original, tag >= 0 && tag < n),
+    ...spacedVariants(scanned, SPACED_PAIR.test(scanned)),
+  ];
   const queue: {
     text: string;
     steps: string[];

@@ -371,33 +371,38 @@ function wholeLogit(row: LinearRow): number {
  * order in which their features first occur in the range.
  */
 function rangeLogit(from: number, to: number, row: LinearRow): number {
+  const occurrenceIds = ids;
+  const lastWords = lastWord;
+  const counts = windowCounts;
+  const order = touched;
+  const weights = localWeights;
   const first = starts[from]!;
   const last = starts[to]!;
-  const counts = windowCounts;
   // Occurrences starting before word `to - maxSpan + 1` end inside the range; only later ones are checked.
   const unchecked = to - from >= maxSpan ? starts[to - maxSpan + 1]! : first;
   let m = 0;
   for (let k = first; k < unchecked; k++) {
-    const d = ids[k]!;
+    const d = occurrenceIds[k]!;
     const c = counts[d]!;
-    if (c === 0) touched[m++] = d;
-    if (c < 0xffff) counts[d] = c + 1;
+    if (c === 0) order[m++] = d;
+    counts[d] = c + 1;
   }
   for (let k = unchecked; k < last; k++) {
-    if (lastWord[k]! >= to) continue;
-    const d = ids[k]!;
+    if (lastWords[k]! >= to) continue;
+    const d = occurrenceIds[k]!;
     const c = counts[d]!;
-    if (c === 0) touched[m++] = d;
-    if (c < 0xffff) counts[d] = c + 1;
+    if (c === 0) order[m++] = d;
+    counts[d] = c + 1;
   }
   let norm = 0;
   let dot = 0;
   for (let t = 0; t < m; t++) {
-    const d = touched[t]!;
-    const v = log1p(counts[d]!);
+    const d = order[t]!;
+    const c = Math.min(counts[d]!, 0xffff);
+    const v = c < 256 ? LOG1P[c]! : Math.log1p(c);
     counts[d] = 0;
     norm += v * v;
-    dot += localWeights[d]! * v;
+    dot += weights[d]! * v;
   }
   norm = Math.sqrt(norm) || 1;
   return row.bias + (row.scale * dot) / norm;
