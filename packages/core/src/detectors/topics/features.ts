@@ -61,6 +61,18 @@ function add(i: number, times: number): void {
 
 /** Features of `text` (the first `maxChars` code units) as a sparse, L2-normalised vector. */
 export function topicFeatures(text: string, maxChars: number): SparseVector {
+  const length = scratchTopicFeatures(text, maxChars);
+  return { indices: scratch.indices.slice(0, length), values: scratch.values.slice(0, length) };
+}
+
+/** Where {@link scratchTopicFeatures} leaves its result; overwritten by the next call. */
+export const scratch: SparseVector = { indices: new Int32Array(1024), values: new Float32Array(1024) };
+
+/**
+ * {@link topicFeatures} into {@link scratch} (the first `length` entries, `length` returned), for a caller
+ * that reads the vector at once: no arrays are allocated.
+ */
+export function scratchTopicFeatures(text: string, maxChars: number): number {
   size = 0;
   const source = (text.length > maxChars ? text.slice(0, maxChars) : text).toLowerCase();
   const n = findWords(source, spans);
@@ -120,8 +132,12 @@ export function topicFeatures(text: string, maxChars: number): SparseVector {
     add(typeUnigram[t]!, times);
     for (let g = typeGrams[t]!; g < typeGrams[t + 1]!; g++) add(grams[g]!, times);
   }
-  const indices = new Int32Array(size);
-  const values = new Float32Array(size);
+  if (scratch.indices.length < size) {
+    scratch.indices = new Int32Array(2 * size);
+    scratch.values = new Float32Array(2 * size);
+  }
+  const indices = scratch.indices;
+  const values = scratch.values;
   let norm = 0;
   let k = 0;
   for (let word = 0; k < size; word++) {
@@ -143,5 +159,5 @@ export function topicFeatures(text: string, maxChars: number): SparseVector {
   }
   norm = Math.sqrt(norm) || 1;
   for (let k = 0; k < size; k++) values[k] = values[k]! / norm;
-  return { indices, values };
+  return size;
 }

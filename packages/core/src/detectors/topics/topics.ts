@@ -19,7 +19,7 @@ import { createAhoCorasick } from '../aho-corasick.ts';
 import type { Detector } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
 import type { DetectorDefinition } from '../registry.ts';
-import { TOPIC_FEATURE_DIMS, topicFeatures } from './features.ts';
+import { scratch, scratchTopicFeatures, TOPIC_FEATURE_DIMS, topicFeatures } from './features.ts';
 import { BACKGROUND_EXAMPLES, DEFAULT_TOPICS, type TopicDefinition } from './library.ts';
 
 export { BACKGROUND_EXAMPLES, DEFAULT_TOPICS, type TopicDefinition } from './library.ts';
@@ -241,12 +241,11 @@ export function createTopicClassifier(
     classify(text: string): TopicLabel[] {
       if (text.length === 0 || count === 0) return [];
       const sample = normalizeText(head(text, TOPICS_MAX_CHARS)).text;
-      const query = topicFeatures(sample, TOPICS_MAX_CHARS);
-      if (query.indices.length === 0) return [];
+      const size = scratchTopicFeatures(sample, TOPICS_MAX_CHARS);
+      if (size === 0) return [];
       // IDF-weight the query, then accumulate dot products through the inverted index.
-      const indices = query.indices;
-      const values = query.values;
-      const size = indices.length;
+      const indices = scratch.indices;
+      const values = scratch.values;
       if (weights.length < size) weights = new Float32Array(2 * size);
       let norm = 0;
       for (let k = 0; k < size; k++) {
