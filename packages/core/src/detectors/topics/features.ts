@@ -32,7 +32,7 @@ const types = new WordTypes();
 let typeOf = new Int32Array(256);
 let typeCount = new Int32Array(256);
 let typeUnigram = new Int32Array(256);
-let typeGrams = new Int32Array(256);
+let typeGrams = new Int32Array(257);
 let grams = new Int32Array(1024);
 let padded = new Int32Array(64);
 /** log1p(c) for small counts, computed once with Math.log1p (the same values, bit for bit). */
@@ -77,7 +77,7 @@ export function scratchTopicFeatures(text: string, maxChars: number): number {
   const source = (text.length > maxChars ? text.slice(0, maxChars) : text).toLowerCase();
   const n = findWords(source, spans);
   types.reset(n);
-  if (typeOf.length < n) {
+  if (typeOf.length < n || typeGrams.length < n + 1) {
     typeOf = new Int32Array(2 * n);
     typeCount = new Int32Array(2 * n);
     typeUnigram = new Int32Array(2 * n);

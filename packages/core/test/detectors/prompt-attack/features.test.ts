@@ -28,6 +28,17 @@ const STORY =
   'In autumn the hills turned red and gold, and the farmers brought apples to the market square. ';
 
 describe('prompt_attack fast scorer', () => {
+  // First in the file, so that the scratch buffers start at their initial sizes.
+  test('texts around the sizes where the scratch buffers grow score as LinearModel does', () => {
+    const model = loadPromptAttackModel();
+    const row = linearRow();
+    for (const count of [255, 256, 257, 511, 512, 513, 700]) {
+      // Distinct words, so every word brings new n-grams.
+      const text = Array.from({ length: count }, (_, i) => `w${i.toString(36)}`).join(' ');
+      assert.ok(Math.abs(scoreText(text, row) - model.score(text)[0]!) < 1e-9, `${count} words`);
+    }
+  });
+
   test('scores the whole text as the shipped LinearModel does', () => {
     const model = loadPromptAttackModel();
     const row = linearRow();

@@ -47,6 +47,18 @@ const TEXTS = [
   'Schreib mir ein Gedicht über den Herbst, bitte mit Reimen und drei Strophen.',
 ];
 
+// First in the file, so that the buffers start at their initial sizes.
+test('topicFeatures is exact around the sizes where its buffers grow', () => {
+  // Distinct words (w0, w1, …): every word is a new one, so the per-word buffers fill up.
+  for (const count of [255, 256, 257, 511, 512, 513, 1024]) {
+    const text = Array.from({ length: count }, (_, i) => `w${i.toString(36)}`).join(' ');
+    const fast = topicFeatures(text, 100_000);
+    const expected = reference(text, 100_000);
+    assert.deepEqual([...fast.indices], expected.indices, `${count} words`);
+    assert.deepEqual([...fast.values], expected.values, `${count} words`);
+  }
+});
+
 test('topicFeatures equals the direct computation, bit for bit', () => {
   for (const text of TEXTS) {
     for (const maxChars of [4000, 50]) {
