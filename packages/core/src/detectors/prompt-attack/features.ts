@@ -117,7 +117,7 @@ function log1p(c: number): number {
 /** The smallest power-of-two size ≥ 2 × `n` (at least `min`), as a shift for a multiplicative hash. */
 function shiftFor(n: number, min: number): number {
   let bits = min;
-  while (1 << bits < 2 * n) bits++;
+  while (2 ** bits < 2 * n) bits++;
   return 32 - bits;
 }
 
@@ -134,7 +134,7 @@ function reserve(occurrences: number, words: number): void {
     touched = new Int32Array(size);
   }
   const shift = shiftFor(occurrences, 13);
-  if (shift !== tableShift && shift < tableShift) {
+  if (shift < tableShift) {
     tableShift = shift;
     tableKeys = new Int32Array(2 ** (32 - shift));
     tableIds = new Int32Array(2 ** (32 - shift));

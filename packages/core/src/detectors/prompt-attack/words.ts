@@ -164,11 +164,11 @@ export class WordTypes {
     for (let t = 0; t < this.count; t++) this.firsts[this.used[t]!] = 0;
     this.count = 0;
     let bits = 10;
-    while (1 << bits < 2 * words) bits++;
+    while (2 ** bits < 2 * words) bits++;
     if (32 - bits < this.shift) {
       this.shift = 32 - bits;
-      this.keys = new Int32Array(1 << bits);
-      this.firsts = new Int32Array(1 << bits);
+      this.keys = new Int32Array(2 ** bits);
+      this.firsts = new Int32Array(2 ** bits);
     }
     if (this.used.length < words) this.used = new Int32Array(Math.max(words, 2 * this.used.length));
   }
