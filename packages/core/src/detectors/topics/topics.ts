@@ -19,7 +19,7 @@ import { createAhoCorasick } from '../aho-corasick.ts';
 import type { Detector } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
 import type { DetectorDefinition } from '../registry.ts';
-import { TOPIC_FEATURE_DIMS, topicFeatures } from './features.ts';
+import { scratch, scratchTopicFeatures, TOPIC_FEATURE_DIMS, topicFeatures } from './features.ts';
 import { BACKGROUND_EXAMPLES, DEFAULT_TOPICS, type TopicDefinition } from './library.ts';
 
 export { BACKGROUND_EXAMPLES, DEFAULT_TOPICS, type TopicDefinition } from './library.ts';
@@ -232,30 +232,37 @@ export function createTopicClassifier(
   });
   const automaton = createAhoCorasick(patterns, { caseInsensitive: true, wholeWords: true });
   const ids = topics.map((t) => t.id);
+  // Scratch buffers of classify, reused (every call overwrites or zeroes what it reads).
+  let weights = new Float32Array(1024);
+  const dots = new Float64Array(vectors.length);
 
   return {
     topics: ids,
     classify(text: string): TopicLabel[] {
       if (text.length === 0 || count === 0) return [];
       const sample = normalizeText(head(text, TOPICS_MAX_CHARS)).text;
-      const query = topicFeatures(sample, TOPICS_MAX_CHARS);
-      if (query.indices.length === 0) return [];
+      const size = scratchTopicFeatures(sample, TOPICS_MAX_CHARS);
+      if (size === 0) return [];
       // IDF-weight the query, then accumulate dot products through the inverted index.
+      const indices = scratch.indices;
+      const values = scratch.values;
+      if (weights.length < size) weights = new Float32Array(2 * size);
       let norm = 0;
-      const weights = new Float32Array(query.indices.length);
-      for (let k = 0; k < query.indices.length; k++) {
-        const w = query.values[k]! * idf[query.indices[k]!]!;
+      for (let k = 0; k < size; k++) {
+        const w = values[k]! * idf[indices[k]!]!;
         weights[k] = w;
         norm += w * w;
       }
       norm = Math.sqrt(norm) || 1;
-      const dots = new Float64Array(vectors.length);
-      for (let k = 0; k < query.indices.length; k++) {
-        const b = query.indices[k]!;
+      dots.fill(0);
+      const { offsets, targets, weights: postingWeights } = postings;
+      for (let k = 0; k < size; k++) {
+        const b = indices[k]!;
+        const end = offsets[b + 1]!;
+        let p = offsets[b]!;
+        if (p === end) continue;
         const w = weights[k]! / norm;
-        for (let p = postings.offsets[b]!; p < postings.offsets[b + 1]!; p++) {
-          dots[postings.targets[p]!]! += w * postings.weights[p]!;
-        }
+        for (; p < end; p++) dots[targets[p]!]! += w * postingWeights[p]!;
       }
       const similarity = new Float64Array(count);
       for (let t = 0; t < count; t++) similarity[t] = dots[t]!;
