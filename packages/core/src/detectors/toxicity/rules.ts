@@ -66,19 +66,23 @@ function isEdgePunct(code: number): boolean {
 
 function tokenize(text: string): Token[] {
   const out: Token[] = [];
-  for (const m of text.matchAll(TOKEN)) {
+  // exec with lastIndex rather than matchAll, which copies the expression on every call.
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
     let start = m.index;
     let end = start + m[0].length;
     while (start < end && isEdgePunct(text.charCodeAt(start))) start++;
     while (end > start && isEdgePunct(text.charCodeAt(end - 1))) end--;
     if (end === start) continue;
-    let word = text.slice(start, end).toLowerCase().replaceAll('’', "'");
-    if (!LEXICON.has(word) && HAS_LETTER.test(word) && HAS_LEET.test(word)) {
+    let word = text.slice(start, end).toLowerCase();
+    if (word.includes('’')) word = word.replaceAll('’', "'");
+    if (!LEXICON.has(word) && HAS_LEET.test(word) && HAS_LETTER.test(word)) {
       const folded = word.replace(LEET_ALL, (c) => LEET[c] ?? c);
       if (LEXICON.has(folded) || INSULTS.has(folded)) word = folded;
     }
     out.push({ word, start, end });
   }
+  TOKEN.lastIndex = 0;
   return out;
 }
 
@@ -124,28 +128,36 @@ function intentBefore(tokens: readonly Token[], i: number): number {
 
 const GROUP_TOKEN = /[\p{L}\p{N}'+-]+/gu;
 
-/** True when `text` names an identity group (GROUP_WORDS), e.g. `women`, `immigrants`, `muslims`. */
-export function namesGroup(text: string): boolean {
-  for (const m of text.matchAll(GROUP_TOKEN)) if (GROUP_WORDS.has(m[0].toLowerCase())) return true;
-  return false;
-}
-
 /** Token that stands for any identity-group word in the model's abstracted copy of a text. */
 export const GROUP_PLACEHOLDER = 'xgroupx';
 
 /**
- * The text the toxicity model scores: the text itself, followed, when it names an identity group, by a
- * copy with every group word replaced by {@link GROUP_PLACEHOLDER}, so that what is said about one group
- * (`xgroupx are all …`, `never hire xgroupx`) is learned for every group. Used in training and detection.
+ * The copy of `text` with every identity-group word (GROUP_WORDS) replaced by {@link GROUP_PLACEHOLDER},
+ * or null when it names no group: `namesGroup` and `modelText` in one pass over the text.
  */
-export function modelText(text: string): string {
+export function groupAbstracted(text: string): string | null {
   let found = false;
   const abstracted = text.replace(GROUP_TOKEN, (w) => {
     if (!GROUP_WORDS.has(w.toLowerCase())) return w;
     found = true;
     return GROUP_PLACEHOLDER;
   });
-  return found ? `${text} \n ${abstracted}` : text;
+  return found ? abstracted : null;
+}
+
+/** True when `text` names an identity group (GROUP_WORDS), e.g. `women`, `immigrants`, `muslims`. */
+export function namesGroup(text: string): boolean {
+  for (const m of text.matchAll(GROUP_TOKEN)) if (GROUP_WORDS.has(m[0].toLowerCase())) return true;
+  return false;
+}
+
+/**
+ * The text the toxicity model scores: the text itself, followed, when it names an identity group, by a
+ * copy with every group word replaced by {@link GROUP_PLACEHOLDER}, so that what is said about one group
+ * (`xgroupx are all …`, `never hire xgroupx`) is learned for every group. Used in training and detection.
+ */
+export function modelText(text: string, abstracted: string | null = groupAbstracted(text)): string {
+  return abstracted === null ? text : `${text} \n ${abstracted}`;
 }
 
 /** Runs every rule over `text`; returns at most `limit` hits, in text order per rule. */
