@@ -20,6 +20,9 @@ const OPTIONS = [
   { dims: 1 << 15, wordNgrams: [1, 2], charNgrams: [], maxChars: 2048 },
   { dims: 1 << 12, wordNgrams: [1, 2, 3], charNgrams: [2], maxChars: 100 },
   { dims: 1 << 10, wordNgrams: [1, 2], charNgrams: [3, 4, 5], maxChars: 200_000 },
+  // Word n-grams only, hashed without the memo: bigrams alone, and sizes in the other order.
+  { dims: 1 << 11, wordNgrams: [2], charNgrams: [], maxChars: 2048 },
+  { dims: 1 << 11, wordNgrams: [2, 1], charNgrams: [], maxChars: 200_000 },
 ];
 
 test('fastTextFeatures gives exactly the indices and values of textFeatures', () => {

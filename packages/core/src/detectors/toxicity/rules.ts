@@ -39,6 +39,8 @@ interface Token {
   word: string;
   start: number;
   end: number;
+  /** What `word` can start ({@link ROLE} bits): one look-up instead of one per word list. */
+  roles: number;
 }
 
 /** A token: a letter, digit or one of `$@*!` followed by more of them or apostrophes. */
@@ -76,11 +78,15 @@ function tokenize(text: string): Token[] {
     if (end === start) continue;
     let word = text.slice(start, end).toLowerCase();
     if (word.includes('’')) word = word.replaceAll('’', "'");
-    if (!LEXICON.has(word) && HAS_LEET.test(word) && HAS_LETTER.test(word)) {
+    let roles = ROLES.get(word) ?? 0;
+    if ((roles & ROLE.lexicon) === 0 && HAS_LEET.test(word) && HAS_LETTER.test(word)) {
       const folded = word.replace(LEET_ALL, (c) => LEET[c] ?? c);
-      if (LEXICON.has(folded) || INSULTS.has(folded)) word = folded;
+      if (LEXICON.has(folded) || INSULTS.has(folded)) {
+        word = folded;
+        roles = ROLES.get(word) ?? 0;
+      }
     }
-    out.push({ word, start, end });
+    out.push({ word, start, end, roles });
   }
   TOKEN.lastIndex = 0;
   return out;
@@ -98,6 +104,22 @@ function phraseIndex(phrases: readonly (readonly string[])[]): Map<string, (read
 
 const THREAT_INDEX = phraseIndex(THREAT_PHRASES);
 const HARASSMENT_INDEX = phraseIndex(HARASSMENT_PHRASES);
+
+/** The word lists `matchRules` looks a token up in first, as bits of {@link ROLES}. */
+const ROLE = { lexicon: 1, threatPhrase: 2, threatVerb: 4, harassmentPhrase: 8, you: 16 } as const;
+/** Per word, the {@link ROLE} lists it is in (words in none are absent). */
+const ROLES: ReadonlyMap<string, number> = (() => {
+  const roles = new Map<string, number>();
+  const add = (words: Iterable<string>, role: number): void => {
+    for (const w of words) roles.set(w, (roles.get(w) ?? 0) | role);
+  };
+  add(LEXICON.keys(), ROLE.lexicon);
+  add(THREAT_INDEX.keys(), ROLE.threatPhrase);
+  add(THREAT_VERBS, ROLE.threatVerb);
+  add(HARASSMENT_INDEX.keys(), ROLE.harassmentPhrase);
+  add(YOU, ROLE.you);
+  return roles;
+})();
 
 function matchPhrase(tokens: readonly Token[], i: number, index: Map<string, (readonly string[])[]>): number {
   const candidates = index.get(tokens[i]!.word);
@@ -166,7 +188,8 @@ export function matchRules(text: string, limit: number): RuleHit[] {
   const tokens = tokenize(text);
   for (let i = 0; i < tokens.length && hits.length < limit; i++) {
     const t = tokens[i]!;
-    const term = LEXICON.get(t.word);
+    const roles = t.roles;
+    const term = (roles & ROLE.lexicon) !== 0 ? LEXICON.get(t.word) : undefined;
     if (term) {
       hits.push({
         type: term.kind === 'HATE' ? 'HATE' : 'PROFANITY',
@@ -176,7 +199,7 @@ export function matchRules(text: string, limit: number): RuleHit[] {
         rule: 'lexicon',
       });
     }
-    const threatEnd = matchPhrase(tokens, i, THREAT_INDEX);
+    const threatEnd = (roles & ROLE.threatPhrase) !== 0 ? matchPhrase(tokens, i, THREAT_INDEX) : -1;
     if (threatEnd >= 0) {
       hits.push({
         type: 'THREAT',
@@ -185,7 +208,11 @@ export function matchRules(text: string, limit: number): RuleHit[] {
         end: tokens[threatEnd]!.end,
         rule: 'threat',
       });
-    } else if (THREAT_VERBS.has(t.word) && i + 1 < tokens.length && THREAT_TARGETS.has(tokens[i + 1]!.word)) {
+    } else if (
+      (roles & ROLE.threatVerb) !== 0 &&
+      i + 1 < tokens.length &&
+      THREAT_TARGETS.has(tokens[i + 1]!.word)
+    ) {
       const from = intentBefore(tokens, i);
       if (from >= 0) {
         hits.push({
@@ -197,7 +224,7 @@ export function matchRules(text: string, limit: number): RuleHit[] {
         });
       }
     }
-    const harassEnd = matchPhrase(tokens, i, HARASSMENT_INDEX);
+    const harassEnd = (roles & ROLE.harassmentPhrase) !== 0 ? matchPhrase(tokens, i, HARASSMENT_INDEX) : -1;
     if (harassEnd >= 0) {
       hits.push({
         type: 'HARASSMENT',
@@ -206,7 +233,7 @@ export function matchRules(text: string, limit: number): RuleHit[] {
         end: tokens[harassEnd]!.end,
         rule: 'harassment',
       });
-    } else if (YOU.has(t.word)) {
+    } else if ((roles & ROLE.you) !== 0) {
       for (let k = i + 1; k < tokens.length && k <= i + 5; k++) {
         const w = tokens[k]!.word;
         if (INSULTS.has(w)) {
