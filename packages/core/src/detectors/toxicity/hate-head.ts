@@ -48,6 +48,11 @@ export function loadHateHead(file: unknown, vectors: WordVectors): HateScorer {
       words !== undefined && text.length <= f.pooling.maxChars
         ? vectors.poolWords(words, f.pooling)
         : vectors.pool(text, f.pooling);
-    return (linear + model.score(hateHeadInputs(linear, pooled))) / 2;
+    // `hateHeadInputs` as a typed array (the same values; the harmful head gets one too, so the dense
+    // model sees one kind of input).
+    const x = new Float64Array(1 + pooled.length);
+    x[0] = logit(linear);
+    x.set(pooled, 1);
+    return (linear + model.score(x)) / 2;
   };
 }

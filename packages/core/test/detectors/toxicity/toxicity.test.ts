@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import hateHeadFile from '../../../../../models/toxicity/hate-head.json' with { type: 'json' };
 import model from '../../../../../models/toxicity/model.json' with { type: 'json' };
 import { normalizeText } from '../../../src/detectors/normalize.ts';
-import { loadHateHead } from '../../../src/detectors/toxicity/hate-head.ts';
+import { hateHeadInputs, loadHateHead } from '../../../src/detectors/toxicity/hate-head.ts';
 import {
   createToxicityDetector,
   matchRules,
@@ -12,6 +12,7 @@ import {
   toxicityDefinition,
 } from '../../../src/detectors/toxicity/index.ts';
 import { GROUP_PLACEHOLDER, groupAbstracted, modelText } from '../../../src/detectors/toxicity/rules.ts';
+import { loadDenseModel } from '../../../src/ml/dense-model.ts';
 import { featureWords } from '../../../src/ml/fast-features.ts';
 import { loadLinearModel } from '../../../src/ml/linear-model.ts';
 import { loadShippedWordVectors, shippedWordVectors } from '../../../src/ml/shipped-word-vectors.ts';
@@ -103,6 +104,25 @@ describe('toxicity detector', () => {
     assert.ok(namesGroup('most immigrants work hard'));
     assert.ok(!namesGroup('most engineers work hard'));
     assert.equal(groupAbstracted('most engineers work hard'), null);
+    // The same as replacing every group token with a replacer function.
+    const reference = (text: string) => {
+      let found = false;
+      const out = text.replace(/[\p{L}\p{N}'+-]+/gu, (w) => {
+        if (!namesGroup(w)) return w;
+        found = true;
+        return GROUP_PLACEHOLDER;
+      });
+      return found ? out : null;
+    };
+    for (const text of [
+      'Women, MEN and non-binary folks; LGBTQ+ people — Muslims’ rights, Jews.',
+      'women',
+      ' he said she said ',
+      'no group here at all',
+      'İstanbul Ωmega women-only',
+    ]) {
+      assert.equal(groupAbstracted(text), reference(text), text);
+    }
     assert.equal(groupAbstracted('most Immigrants work hard'), `most ${GROUP_PLACEHOLDER} work hard`);
     assert.equal(
       modelText('most immigrants work hard'),
@@ -161,6 +181,10 @@ describe('toxicity detector', () => {
     assert.ok(score(text, 0.95) > score(text, 0.05), 'monotonic in the linear score here');
     // Given the text's words (featureWords), the head does not split it again: the same score.
     assert.equal(score(text, 0.3, featureWords(text, 4096)), score(text, 0.3));
+    // Exactly the mean of the linear score and the dense model over `hateHeadInputs`.
+    const dense = loadDenseModel(hateHeadFile.model);
+    const pooled = shippedWordVectors().pool(text, hateHeadFile.pooling);
+    assert.equal(score(text, 0.3), (0.3 + dense.score(hateHeadInputs(0.3, pooled))) / 2);
     const tiny = loadWordVectors({
       type: 'word-vectors',
       version: 1,
