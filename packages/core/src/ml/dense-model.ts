@@ -47,6 +47,7 @@ export function loadDenseModel(file: unknown): DenseModel {
   const inv = Float64Array.from(m.std, (s) => (s > 0 ? 1 / s : 0));
   const w1 = Float64Array.from(m.w1);
   const w2 = Float64Array.from(m.w2);
+  const b1 = Float64Array.from(m.b1);
   const z = new Float64Array(n);
   return {
     inputs: n,
@@ -57,8 +58,33 @@ export function loadDenseModel(file: unknown): DenseModel {
       if (h === 0) {
         for (let i = 0; i < n; i++) out += w2[i]! * z[i]!;
       } else {
-        for (let j = 0; j < h; j++) {
-          let a = m.b1[j]!;
+        // Four hidden units at a time: each sum still adds its terms in input order (the same float
+        // result), but four independent sums keep the processor busy instead of each addition waiting
+        // for the previous one (about three times faster).
+        let j = 0;
+        for (; j + 4 <= h; j += 4) {
+          let a0 = b1[j]!;
+          let a1 = b1[j + 1]!;
+          let a2 = b1[j + 2]!;
+          let a3 = b1[j + 3]!;
+          const r0 = j * n;
+          const r1 = r0 + n;
+          const r2 = r1 + n;
+          const r3 = r2 + n;
+          for (let i = 0; i < n; i++) {
+            const zi = z[i]!;
+            a0 += w1[r0 + i]! * zi;
+            a1 += w1[r1 + i]! * zi;
+            a2 += w1[r2 + i]! * zi;
+            a3 += w1[r3 + i]! * zi;
+          }
+          if (a0 > 0) out += w2[j]! * a0;
+          if (a1 > 0) out += w2[j + 1]! * a1;
+          if (a2 > 0) out += w2[j + 2]! * a2;
+          if (a3 > 0) out += w2[j + 3]! * a3;
+        }
+        for (; j < h; j++) {
+          let a = b1[j]!;
           const base = j * n;
           for (let i = 0; i < n; i++) a += w1[base + i]! * z[i]!;
           if (a > 0) out += w2[j]! * a;

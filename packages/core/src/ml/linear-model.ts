@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type FeatureOptions, type SparseVector, textFeatures } from './text-features.ts';
+import { fastTextFeatures } from './fast-features.ts';
+import type { FeatureOptions, SparseVector } from './text-features.ts';
 
 /**
  * A shipped linear text classifier: hashed n-gram features (text-features.ts), one weight row per label,
@@ -58,17 +59,25 @@ export function loadLinearModel(file: unknown): LinearModel {
   ) {
     throw new Error('model labels, weights, scales and bias disagree in length');
   }
-  const scoreVector = (v: SparseVector): number[] =>
-    rows.map((row, l) => {
-      let z = m.bias[l]!;
-      const scale = m.scales[l]!;
-      for (let k = 0; k < v.indices.length; k++) z += row[v.indices[k]!]! * scale * v.values[k]!;
-      return 1 / (1 + Math.exp(-z));
-    });
+  const bias = Float64Array.from(m.bias);
+  const scales = Float64Array.from(m.scales);
+  const scoreVector = (v: SparseVector): number[] => {
+    const { indices, values } = v;
+    const out = new Array<number>(rows.length);
+    for (let l = 0; l < rows.length; l++) {
+      const row = rows[l]!;
+      const scale = scales[l]!;
+      let z = bias[l]!;
+      for (let k = 0; k < indices.length; k++) z += row[indices[k]!]! * scale * values[k]!;
+      out[l] = 1 / (1 + Math.exp(-z));
+    }
+    return out;
+  };
   return {
     labels: m.labels,
     features: m.features,
-    score: (text) => scoreVector(textFeatures(text, m.features)),
+    // The same features as textFeatures, bit for bit (fast-features.ts), computed faster.
+    score: (text) => scoreVector(fastTextFeatures(text, m.features)),
     scoreVector,
   };
 }

@@ -5,6 +5,7 @@
  * compares it with the trained category heads in the model card. Every pattern is a flat alternation of
  * literal words with word boundaries (linear time, no nested quantifiers).
  */
+import { createAhoCorasick } from '../aho-corasick.ts';
 import { intentTokens } from './intent.ts';
 
 /** MLCommons hazard category codes, in order. */
@@ -390,10 +391,106 @@ export interface CategoryCue {
   end: number;
 }
 
+const QUANTIFIERS = '?*+{';
+const SYNTAX = '\\()[]{}?*+.|^$';
+const ALPHANUMERIC = /[A-Za-z0-9]/;
+
+/**
+ * The literal text every match of one alternative of a cue pattern starts with (lower-cased), or '' when
+ * it cannot be told from the source: the characters up to the first piece of regular-expression syntax
+ * or the first non-ASCII character (an escaped ASCII punctuation character is literal), less the last
+ * one when a quantifier follows it (`drugs?` → `drug`).
+ */
+export function leadingLiteral(alternative: string): string {
+  const chars: string[] = [];
+  let i = 0;
+  while (i < alternative.length) {
+    const c = alternative[i]!;
+    const next = alternative[i + 1] ?? '';
+    if (c === '\\' && next.charCodeAt(0) < 128 && !ALPHANUMERIC.test(next)) {
+      chars.push(next);
+      i += 2;
+    } else if (c.charCodeAt(0) < 128 && !SYNTAX.includes(c)) {
+      chars.push(c);
+      i++;
+    } else break;
+  }
+  // A non-ASCII character ends the literal too: case-insensitive matching of those is left to the pattern.
+  if (i < alternative.length && QUANTIFIERS.includes(alternative[i]!)) chars.pop();
+  return chars.join('').toLowerCase();
+}
+
+/** The top-level alternatives of `\b(?:a|b|…)\b`, or null when `source` has another shape. */
+function alternatives(source: string): string[] | null {
+  if (!source.startsWith('\\b(?:') || !source.endsWith(')\\b')) return null;
+  const inner = source.slice(5, -3);
+  const out: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let from = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i]!;
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return null;
+    else if (c === '|' && depth === 0) {
+      out.push(inner.slice(from, i));
+      from = i + 1;
+    }
+  }
+  if (depth !== 0 || inClass) return null;
+  out.push(inner.slice(from));
+  return out;
+}
+
+const isAsciiWord = (code: number): boolean =>
+  (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+
+/**
+ * A prefilter for the cue patterns, built from their sources: one pass over the text (Aho–Corasick, case
+ * folded) finds the categories whose patterns can match at all, so the other patterns are not run. Each
+ * pattern of the shape `\b(?:…)\b` without the `u` flag contributes the leading literal of every
+ * alternative; a match needs one of them at a word boundary (ASCII letters match only ASCII letters under
+ * `i` without `u`, and case folding here only adds candidates). A category with a pattern of another
+ * shape, or an alternative without a leading literal, is always run. This only saves work: the patterns
+ * themselves decide, exactly as without it.
+ */
+const PREFILTER = (() => {
+  const always = new Set<HazardCode>();
+  const patterns: { id: string; text: string }[] = [];
+  for (const code of HAZARD_CODES) {
+    for (const re of CATEGORY_CUES[code]) {
+      const alts = re.flags.includes('u') || re.flags.includes('v') ? null : alternatives(re.source);
+      const literals = alts?.map(leadingLiteral) ?? null;
+      if (literals === null || literals.some((l) => l.length === 0)) always.add(code);
+      else for (const text of literals) patterns.push({ id: code, text });
+    }
+  }
+  return { always, automaton: createAhoCorasick(patterns, { caseInsensitive: true }) };
+})();
+
+/** The categories whose cue patterns can match somewhere in `text` (a superset of those that do). */
+function candidateCategories(text: string): Set<string> {
+  const found = new Set<string>(PREFILTER.always);
+  for (const m of PREFILTER.automaton.search(text)) {
+    if (found.has(m.id)) continue;
+    // The pattern puts a word boundary before the literal: when it starts with a word character, the
+    // character before it must not be one.
+    const first = text.charCodeAt(m.start);
+    if (m.start > 0 && isAsciiWord(first) && isAsciiWord(text.charCodeAt(m.start - 1))) continue;
+    found.add(m.id);
+  }
+  return found;
+}
+
 /** The first cue of each category found in `text`, in category order. */
 export function findCategoryCues(text: string): CategoryCue[] {
   const out: CategoryCue[] = [];
+  const candidates = candidateCategories(text);
   for (const code of HAZARD_CODES) {
+    if (!candidates.has(code)) continue;
     for (const re of CATEGORY_CUES[code]) {
       const m = re.exec(text);
       if (m) {

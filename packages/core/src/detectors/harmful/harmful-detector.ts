@@ -27,7 +27,7 @@ import {
   withCueTokens,
 } from './categories.ts';
 import { HarmfulModelFile } from './model-file.ts';
-import { headInputs, stackScore } from './stack.ts';
+import { headRow, stackScore } from './stack.ts';
 
 /** Default decision threshold: chosen by cross-validation on the training split (see the model card). */
 export const DEFAULT_HARMFUL_THRESHOLD: number = HarmfulModelFile.shape.threshold.parse(shipped.threshold);
@@ -162,7 +162,7 @@ function windowScore(model: Built, text: string): number {
     p = model.binary.scoreVector(fastTextFeatures(withCueTokens(text, signals), features))[0]!;
     pooled = model.vectors.pool(text, model.pooling);
   }
-  const x = headInputs(p, signals, pooled);
+  const x = headRow(p, signals, pooled);
   let sum = 0;
   for (const head of model.head) sum += head.score(x);
   // x starts with the stacking features (stack.ts), so the stack reads them from there.

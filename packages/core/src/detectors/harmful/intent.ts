@@ -90,27 +90,27 @@ function near(words: readonly string[], i: number, targets: ReadonlySet<string>)
   return false;
 }
 
+/** Any evasion phrase, as one expression (the same as testing each phrase with `includes`). */
+const EVASION_ANY = new RegExp(EVASION.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+
 /** The intent cue tokens found in `text` (lower-case ASCII words), in {@link INTENT_TOKENS} order. */
 export function intentTokens(text: string): string[] {
   const lower = text.toLowerCase();
   const words = lower.match(WORD) ?? [];
-  const found = new Set<string>();
+  // One bit per token, in INTENT_TOKENS order.
+  let found = 0;
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (!TRIGGERS.has(w)) continue;
-    if (VIOLENT.has(w) && near(words, i, PERSON)) found.add('hazardviolentperson');
-    if (VIOLENT.has(w) && near(words, i, SAFE_OBJECT)) found.add('hazardsafeobject');
-    if (ACQUIRE.has(w) && near(words, i, DRUG)) found.add('hazarddrug');
-    if (MAKE.has(w) && near(words, i, WEAPON)) found.add('hazardweapon');
-    if (CRIME.has(w) || (w === 'break' && words[i + 1] === 'into')) found.add('hazardcrime');
-    if (SELF_HARM.has(w) && near(words, i, SELF)) found.add('hazardselfharm');
-    if (w === 'suicide') found.add('hazardselfharm');
+    const violent = VIOLENT.has(w);
+    if (violent && near(words, i, PERSON)) found |= 1;
+    if (violent && near(words, i, SAFE_OBJECT)) found |= 64;
+    if (ACQUIRE.has(w) && near(words, i, DRUG)) found |= 2;
+    if (MAKE.has(w) && near(words, i, WEAPON)) found |= 4;
+    if (CRIME.has(w) || (w === 'break' && words[i + 1] === 'into')) found |= 8;
+    if (SELF_HARM.has(w) && near(words, i, SELF)) found |= 32;
+    if (w === 'suicide') found |= 32;
   }
-  for (const phrase of EVASION) {
-    if (lower.includes(phrase)) {
-      found.add('hazardevasion');
-      break;
-    }
-  }
-  return INTENT_TOKENS.filter((t) => found.has(t));
+  if (EVASION_ANY.test(lower)) found |= 16;
+  return INTENT_TOKENS.filter((_, i) => (found & (1 << i)) !== 0);
 }

@@ -34,8 +34,17 @@ export function headInputs(p: number, signals: CueSignals, pooled: ArrayLike<num
   return out;
 }
 
+/** `headInputs` as a typed array (the same values), for the detector's scoring. */
+export function headRow(p: number, signals: CueSignals, pooled: ArrayLike<number>): Float64Array {
+  const stack = stackFeatures(p, signals);
+  const out = new Float64Array(stack.length + pooled.length);
+  out.set(stack);
+  for (let i = 0; i < pooled.length; i++) out[stack.length + i] = pooled[i]!;
+  return out;
+}
+
 /** Applies stacking weights: sigmoid(bias + w·x); entries of `x` beyond the weights are ignored. */
-export function stackScore(weights: readonly number[], bias: number, x: readonly number[]): number {
+export function stackScore(weights: readonly number[], bias: number, x: ArrayLike<number>): number {
   let z = bias;
   const n = Math.min(weights.length, x.length);
   for (let i = 0; i < n; i++) z += weights[i]! * x[i]!;

@@ -29,8 +29,12 @@ export function hateHeadInputs(linear: number, pooled: ArrayLike<number>): numbe
   return out;
 }
 
-/** The blended hate score of a (normalised) text: mean of the linear score and the head's. */
-export type HateScorer = (text: string, linear: number) => number;
+/**
+ * The blended hate score of a (normalised) text: mean of the linear score and the head's. `words`, when
+ * given, must be `featureWords(text, n)` (ml/fast-features.ts) for some `n` of at least the text's
+ * length: the words are then not split again (same result).
+ */
+export type HateScorer = (text: string, linear: number, words?: readonly string[]) => number;
 
 /** Validates a head file and returns its blended scorer over the given word vectors. */
 export function loadHateHead(file: unknown, vectors: WordVectors): HateScorer {
@@ -38,5 +42,17 @@ export function loadHateHead(file: unknown, vectors: WordVectors): HateScorer {
   const model = loadDenseModel(f.model);
   if (model.inputs !== 1 + 2 * vectors.dims)
     throw new Error('toxicity hate head: input size disagrees with the word vectors');
-  return (text, linear) => (linear + model.score(hateHeadInputs(linear, vectors.pool(text, f.pooling)))) / 2;
+  return (text, linear, words) => {
+    // `pool` splits the text's first `maxChars` units: the given words when the text is no longer.
+    const pooled =
+      words !== undefined && text.length <= f.pooling.maxChars
+        ? vectors.poolWords(words, f.pooling)
+        : vectors.pool(text, f.pooling);
+    // `hateHeadInputs` as a typed array (the same values; the harmful head gets one too, so the dense
+    // model sees one kind of input).
+    const x = new Float64Array(1 + pooled.length);
+    x[0] = logit(linear);
+    x.set(pooled, 1);
+    return (linear + model.score(x)) / 2;
+  };
 }

@@ -39,6 +39,8 @@ interface Token {
   word: string;
   start: number;
   end: number;
+  /** What `word` can start ({@link ROLE} bits): one look-up instead of one per word list. */
+  roles: number;
 }
 
 /** A token: a letter, digit or one of `$@*!` followed by more of them or apostrophes. */
@@ -66,19 +68,27 @@ function isEdgePunct(code: number): boolean {
 
 function tokenize(text: string): Token[] {
   const out: Token[] = [];
-  for (const m of text.matchAll(TOKEN)) {
+  // exec with lastIndex rather than matchAll, which copies the expression on every call.
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
     let start = m.index;
     let end = start + m[0].length;
     while (start < end && isEdgePunct(text.charCodeAt(start))) start++;
     while (end > start && isEdgePunct(text.charCodeAt(end - 1))) end--;
     if (end === start) continue;
-    let word = text.slice(start, end).toLowerCase().replaceAll('’', "'");
-    if (!LEXICON.has(word) && HAS_LETTER.test(word) && HAS_LEET.test(word)) {
+    let word = text.slice(start, end).toLowerCase();
+    if (word.includes('’')) word = word.replaceAll('’', "'");
+    let roles = ROLES.get(word) ?? 0;
+    if ((roles & ROLE.lexicon) === 0 && HAS_LEET.test(word) && HAS_LETTER.test(word)) {
       const folded = word.replace(LEET_ALL, (c) => LEET[c] ?? c);
-      if (LEXICON.has(folded) || INSULTS.has(folded)) word = folded;
+      if (LEXICON.has(folded) || INSULTS.has(folded)) {
+        word = folded;
+        roles = ROLES.get(word) ?? 0;
+      }
     }
-    out.push({ word, start, end });
+    out.push({ word, start, end, roles });
   }
+  TOKEN.lastIndex = 0;
   return out;
 }
 
@@ -94,6 +104,22 @@ function phraseIndex(phrases: readonly (readonly string[])[]): Map<string, (read
 
 const THREAT_INDEX = phraseIndex(THREAT_PHRASES);
 const HARASSMENT_INDEX = phraseIndex(HARASSMENT_PHRASES);
+
+/** The word lists `matchRules` looks a token up in first, as bits of {@link ROLES}. */
+const ROLE = { lexicon: 1, threatPhrase: 2, threatVerb: 4, harassmentPhrase: 8, you: 16 } as const;
+/** Per word, the {@link ROLE} lists it is in (words in none are absent). */
+const ROLES: ReadonlyMap<string, number> = (() => {
+  const roles = new Map<string, number>();
+  const add = (words: Iterable<string>, role: number): void => {
+    for (const w of words) roles.set(w, (roles.get(w) ?? 0) | role);
+  };
+  add(LEXICON.keys(), ROLE.lexicon);
+  add(THREAT_INDEX.keys(), ROLE.threatPhrase);
+  add(THREAT_VERBS, ROLE.threatVerb);
+  add(HARASSMENT_INDEX.keys(), ROLE.harassmentPhrase);
+  add(YOU, ROLE.you);
+  return roles;
+})();
 
 function matchPhrase(tokens: readonly Token[], i: number, index: Map<string, (readonly string[])[]>): number {
   const candidates = index.get(tokens[i]!.word);
@@ -124,28 +150,42 @@ function intentBefore(tokens: readonly Token[], i: number): number {
 
 const GROUP_TOKEN = /[\p{L}\p{N}'+-]+/gu;
 
+/** Token that stands for any identity-group word in the model's abstracted copy of a text. */
+export const GROUP_PLACEHOLDER = 'xgroupx';
+
+/**
+ * The copy of `text` with every identity-group word (GROUP_WORDS) replaced by {@link GROUP_PLACEHOLDER},
+ * or null when it names no group: `namesGroup` and `modelText` in one pass over the text.
+ */
+export function groupAbstracted(text: string): string | null {
+  // What `text.replace(GROUP_TOKEN, …)` with a replacer would give, without a call per token.
+  let found = false;
+  let out = '';
+  let last = 0;
+  GROUP_TOKEN.lastIndex = 0;
+  for (let m = GROUP_TOKEN.exec(text); m !== null; m = GROUP_TOKEN.exec(text)) {
+    if (!GROUP_WORDS.has(m[0].toLowerCase())) continue;
+    found = true;
+    out += text.slice(last, m.index) + GROUP_PLACEHOLDER;
+    last = m.index + m[0].length;
+  }
+  GROUP_TOKEN.lastIndex = 0;
+  return found ? out + text.slice(last) : null;
+}
+
 /** True when `text` names an identity group (GROUP_WORDS), e.g. `women`, `immigrants`, `muslims`. */
 export function namesGroup(text: string): boolean {
   for (const m of text.matchAll(GROUP_TOKEN)) if (GROUP_WORDS.has(m[0].toLowerCase())) return true;
   return false;
 }
 
-/** Token that stands for any identity-group word in the model's abstracted copy of a text. */
-export const GROUP_PLACEHOLDER = 'xgroupx';
-
 /**
  * The text the toxicity model scores: the text itself, followed, when it names an identity group, by a
  * copy with every group word replaced by {@link GROUP_PLACEHOLDER}, so that what is said about one group
  * (`xgroupx are all …`, `never hire xgroupx`) is learned for every group. Used in training and detection.
  */
-export function modelText(text: string): string {
-  let found = false;
-  const abstracted = text.replace(GROUP_TOKEN, (w) => {
-    if (!GROUP_WORDS.has(w.toLowerCase())) return w;
-    found = true;
-    return GROUP_PLACEHOLDER;
-  });
-  return found ? `${text} \n ${abstracted}` : text;
+export function modelText(text: string, abstracted: string | null = groupAbstracted(text)): string {
+  return abstracted === null ? text : `${text} \n ${abstracted}`;
 }
 
 /** Runs every rule over `text`; returns at most `limit` hits, in text order per rule. */
@@ -154,7 +194,8 @@ export function matchRules(text: string, limit: number): RuleHit[] {
   const tokens = tokenize(text);
   for (let i = 0; i < tokens.length && hits.length < limit; i++) {
     const t = tokens[i]!;
-    const term = LEXICON.get(t.word);
+    const roles = t.roles;
+    const term = (roles & ROLE.lexicon) !== 0 ? LEXICON.get(t.word) : undefined;
     if (term) {
       hits.push({
         type: term.kind === 'HATE' ? 'HATE' : 'PROFANITY',
@@ -164,7 +205,7 @@ export function matchRules(text: string, limit: number): RuleHit[] {
         rule: 'lexicon',
       });
     }
-    const threatEnd = matchPhrase(tokens, i, THREAT_INDEX);
+    const threatEnd = (roles & ROLE.threatPhrase) !== 0 ? matchPhrase(tokens, i, THREAT_INDEX) : -1;
     if (threatEnd >= 0) {
       hits.push({
         type: 'THREAT',
@@ -173,7 +214,11 @@ export function matchRules(text: string, limit: number): RuleHit[] {
         end: tokens[threatEnd]!.end,
         rule: 'threat',
       });
-    } else if (THREAT_VERBS.has(t.word) && i + 1 < tokens.length && THREAT_TARGETS.has(tokens[i + 1]!.word)) {
+    } else if (
+      (roles & ROLE.threatVerb) !== 0 &&
+      i + 1 < tokens.length &&
+      THREAT_TARGETS.has(tokens[i + 1]!.word)
+    ) {
       const from = intentBefore(tokens, i);
       if (from >= 0) {
         hits.push({
@@ -185,7 +230,7 @@ export function matchRules(text: string, limit: number): RuleHit[] {
         });
       }
     }
-    const harassEnd = matchPhrase(tokens, i, HARASSMENT_INDEX);
+    const harassEnd = (roles & ROLE.harassmentPhrase) !== 0 ? matchPhrase(tokens, i, HARASSMENT_INDEX) : -1;
     if (harassEnd >= 0) {
       hits.push({
         type: 'HARASSMENT',
@@ -194,7 +239,7 @@ export function matchRules(text: string, limit: number): RuleHit[] {
         end: tokens[harassEnd]!.end,
         rule: 'harassment',
       });
-    } else if (YOU.has(t.word)) {
+    } else if ((roles & ROLE.you) !== 0) {
       for (let k = i + 1; k < tokens.length && k <= i + 5; k++) {
         const w = tokens[k]!.word;
         if (INSULTS.has(w)) {

@@ -22,7 +22,8 @@
 import { z } from 'zod';
 import hateHead from '../../../../../models/toxicity/hate-head.json' with { type: 'json' };
 import model from '../../../../../models/toxicity/model.json' with { type: 'json' };
-import { loadLinearModel } from '../../ml/linear-model.ts';
+import { featureWords, wordFeatures } from '../../ml/fast-features.ts';
+import { type LinearModel, loadLinearModel } from '../../ml/linear-model.ts';
 import { loadShippedWordVectors, shippedWordVectorsIfLoaded } from '../../ml/shipped-word-vectors.ts';
 import type { Finding } from '../../model/finding.ts';
 import type { Segment } from '../../model/segment.ts';
@@ -30,7 +31,7 @@ import type { Detector, DetectorContext } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
 import type { DetectorDefinition } from '../registry.ts';
 import { type HateScorer, loadHateHead } from './hate-head.ts';
-import { matchRules, modelText, namesGroup } from './rules.ts';
+import { groupAbstracted, matchRules, modelText } from './rules.ts';
 
 /** Every type the toxicity detector reports. */
 export const TOXICITY_TYPES = ['TOXIC', 'HATE', 'HARASSMENT', 'THREAT', 'PROFANITY'] as const;
@@ -99,6 +100,31 @@ const WORD = /[\p{L}\p{N}]+/gu;
 /** Texts with fewer words are left to the rules: one or two words give the model too little to go on. */
 const MIN_MODEL_WORDS = 2;
 
+/** Lower-case final sigma depends on what follows it (the only context-dependent lower-casing). */
+const CAPITAL_SIGMA = '\u03a3';
+
+/**
+ * The model's scores of `modelText(text)` and the words of `text` (`featureWords`, for the hate head).
+ * The model text is the text, a separator without word characters and the abstracted copy, so its words
+ * are the text's words followed by the copy's: each is split once, not joined and split again. That is
+ * exact unless the model text is cut at `maxChars` or holds a capital sigma (whose lower case depends on
+ * what follows), where the model text itself is split.
+ */
+function scoreWindow(
+  classifier: LinearModel,
+  text: string,
+  abstracted: string | null,
+): { scores: number[]; words: readonly string[] | undefined } {
+  const { maxChars } = classifier.features;
+  const length = abstracted === null ? text.length : text.length + 3 + abstracted.length;
+  if (length > maxChars || text.includes(CAPITAL_SIGMA)) {
+    return { scores: classifier.score(modelText(text, abstracted)), words: undefined };
+  }
+  const words = featureWords(text, maxChars);
+  const all = abstracted === null ? words : [...words, ...featureWords(abstracted, maxChars)];
+  return { scores: classifier.scoreVector(wordFeatures(all, classifier.features)), words };
+}
+
 function countWords(text: string): number {
   let n = 0;
   WORD.lastIndex = 0;
@@ -152,10 +178,12 @@ export function createToxicityDetector(settings: z.input<typeof ToxicitySettings
         let hate = 0;
         for (const w of windows(normalized.text)) {
           if (countWords(w) < MIN_MODEL_WORDS) continue;
-          const scores = classifier.score(modelText(w));
+          const abstracted = groupAbstracted(w);
+          const { scores, words } = scoreWindow(classifier, w, abstracted);
           if (toxicLabel >= 0) toxic = Math.max(toxic, scores[toxicLabel]!);
           // Implicit hate is about a group: without a group word the label's cues are ordinary words.
-          if (hateScore && namesGroup(w)) hate = Math.max(hate, hateScore(w, scores[hateLabel]!));
+          if (hateScore && abstracted !== null)
+            hate = Math.max(hate, hateScore(w, scores[hateLabel]!, words));
         }
         const toxicScore = calibrate(toxic, MODEL_OPERATING_POINTS.toxic);
         const hateCalibrated = calibrate(hate, MODEL_OPERATING_POINTS.implicit_hate);

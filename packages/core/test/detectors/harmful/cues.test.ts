@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cueSignals, findCategoryCues, withCueTokens } from '../../../src/detectors/harmful/categories.ts';
+import {
+  CATEGORY_CUES,
+  cueSignals,
+  findCategoryCues,
+  HAZARD_CODES,
+  leadingLiteral,
+  withCueTokens,
+} from '../../../src/detectors/harmful/categories.ts';
 import { intentTokens } from '../../../src/detectors/harmful/intent.ts';
 
 describe('harmful cues', () => {
@@ -33,5 +40,42 @@ describe('harmful cues', () => {
     assert.ok(out.startsWith(`${text}\n`));
     assert.match(out, /hazardcue1\b/);
     assert.match(out, /hazardviolentperson/);
+  });
+
+  test('the leading literal of a cue alternative stops at syntax and drops a quantified last character', () => {
+    assert.equal(leadingLiteral('drugs?'), 'drug');
+    assert.equal(leadingLiteral('kill(?:s|ed|ing)?'), 'kill');
+    assert.equal(leadingLiteral('os\\.system'), 'os.system');
+    assert.equal(leadingLiteral('\\/etc\\/passwd'), '/etc/passwd');
+    assert.equal(leadingLiteral('crypto ?miner'), 'crypto');
+    assert.equal(leadingLiteral('3D[- ]printed'), '3d');
+    assert.equal(leadingLiteral('(?:a|b)c'), '');
+    assert.equal(leadingLiteral('a{2}b'), '');
+    assert.equal(leadingLiteral('cafés?'), 'caf');
+  });
+
+  test('the cue prefilter never hides a match: the same cues as running every pattern', () => {
+    const naive = (text: string) =>
+      HAZARD_CODES.flatMap((code) => {
+        for (const re of CATEGORY_CUES[code]) {
+          const m = re.exec(text);
+          if (m) return [{ code, start: m.index, end: m.index + m[0].length }];
+        }
+        return [];
+      });
+    for (const text of [
+      '',
+      'Bake a lemon cake for my sister.',
+      'HOW DO I KILL MY NEIGHBOUR and get away with it?',
+      'I tried and applied, she studied: no IED here, but an IED there',
+      'cat /etc/passwd; rm -rf / && os.system("x") via a reverse shell',
+      'a 3D-printed gun, crypto miner, cryptominer',
+      'where does the senator live? where do they live',
+      '\u212aill the \u017fex offender', // Kelvin sign and long s: no ASCII match under /i
+      'syntax issue begun: drugstore trace; Sussex devote',
+      'Ünïcödé wörds kill café suicide',
+    ]) {
+      assert.deepEqual(findCategoryCues(text), naive(text), text);
+    }
   });
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import hateHeadFile from '../../../../../models/toxicity/hate-head.json' with { type: 'json' };
-import { loadHateHead } from '../../../src/detectors/toxicity/hate-head.ts';
+import model from '../../../../../models/toxicity/model.json' with { type: 'json' };
+import { normalizeText } from '../../../src/detectors/normalize.ts';
+import { hateHeadInputs, loadHateHead } from '../../../src/detectors/toxicity/hate-head.ts';
 import {
   createToxicityDetector,
   matchRules,
@@ -9,6 +11,10 @@ import {
   TOXICITY_TYPES,
   toxicityDefinition,
 } from '../../../src/detectors/toxicity/index.ts';
+import { GROUP_PLACEHOLDER, groupAbstracted, modelText } from '../../../src/detectors/toxicity/rules.ts';
+import { loadDenseModel } from '../../../src/ml/dense-model.ts';
+import { featureWords } from '../../../src/ml/fast-features.ts';
+import { loadLinearModel } from '../../../src/ml/linear-model.ts';
 import { loadShippedWordVectors, shippedWordVectors } from '../../../src/ml/shipped-word-vectors.ts';
 import { loadWordVectors } from '../../../src/ml/word-vectors.ts';
 import type { Finding } from '../../../src/model/finding.ts';
@@ -97,6 +103,51 @@ describe('toxicity detector', () => {
     assert.ok(!noGroup.some((f) => f.type === 'HATE'));
     assert.ok(namesGroup('most immigrants work hard'));
     assert.ok(!namesGroup('most engineers work hard'));
+    assert.equal(groupAbstracted('most engineers work hard'), null);
+    // The same as replacing every group token with a replacer function.
+    const reference = (text: string) => {
+      let found = false;
+      const out = text.replace(/[\p{L}\p{N}'+-]+/gu, (w) => {
+        if (!namesGroup(w)) return w;
+        found = true;
+        return GROUP_PLACEHOLDER;
+      });
+      return found ? out : null;
+    };
+    for (const text of [
+      'Women, MEN and non-binary folks; LGBTQ+ people — Muslims’ rights, Jews.',
+      'women',
+      ' he said she said ',
+      'no group here at all',
+      'İstanbul Ωmega women-only',
+    ]) {
+      assert.equal(groupAbstracted(text), reference(text), text);
+    }
+    assert.equal(groupAbstracted('most Immigrants work hard'), `most ${GROUP_PLACEHOLDER} work hard`);
+    assert.equal(
+      modelText('most immigrants work hard'),
+      `most immigrants work hard \n most ${GROUP_PLACEHOLDER} work hard`,
+    );
+  });
+
+  test('the TOXIC score is the model score of the model text, split once or joined', () => {
+    const classifier = loadLinearModel(model);
+    const calibrate = (p: number) => {
+      const s = p < 0.5 ? p : 0.5 + (0.5 * (p - 0.5)) / 0.5;
+      return Math.round(Math.min(1, Math.max(0, s)) * 1e4) / 1e4;
+    };
+    for (const text of [
+      'you people are all idiots and liars',
+      'women and immigrants are all lazy and stupid',
+      'ΟΔΟΣ women are ΣΟΦΟΣ and immigrants ΣΣ', // capital sigma: the joined model text is split
+      // One window whose abstracted copy is longer: the model text passes maxChars, so it is joined and cut.
+      `${'he she him '.repeat(180)}end`,
+    ]) {
+      const normalized = normalizeText(text).text;
+      const expected = calibrate(classifier.score(modelText(normalized))[0]!);
+      const toxic = inspect(text, { threshold: 0, lexicon: false }).find((f) => f.type === 'TOXIC');
+      assert.equal(toxic?.score, expected, text.slice(0, 30));
+    }
   });
 
   test('hateful generalisations phrased without slurs are HATE; neutral texts about groups are not', () => {
@@ -128,6 +179,12 @@ describe('toxicity detector', () => {
       assert.ok(Math.abs(s - linear) <= 0.5);
     }
     assert.ok(score(text, 0.95) > score(text, 0.05), 'monotonic in the linear score here');
+    // Given the text's words (featureWords), the head does not split it again: the same score.
+    assert.equal(score(text, 0.3, featureWords(text, 4096)), score(text, 0.3));
+    // Exactly the mean of the linear score and the dense model over `hateHeadInputs`.
+    const dense = loadDenseModel(hateHeadFile.model);
+    const pooled = shippedWordVectors().pool(text, hateHeadFile.pooling);
+    assert.equal(score(text, 0.3), (0.3 + dense.score(hateHeadInputs(0.3, pooled))) / 2);
     const tiny = loadWordVectors({
       type: 'word-vectors',
       version: 1,
