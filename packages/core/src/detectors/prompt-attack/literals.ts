@@ -74,7 +74,7 @@ export function createLiteralFilter(
   // Breadth-first: failure links, a dense table (state × class → state) and, per state, every literal
   // ending there (its own and those of its failure chain).
   const states = goto.length;
-  const table = new Uint16Array(states * classes);
+  const next = new Int32Array(states * classes);
   const fail = new Int32Array(states);
   const outputs: number[][] = new Array(states);
   outputs[0] = own[0]!;
@@ -84,14 +84,14 @@ export function createLiteralFilter(
     const row = state * classes;
     for (let cls = 1; cls < classes; cls++) {
       const child = goto[state]!.get(cls);
-      const viaFail = state === 0 ? 0 : table[fail[state]! * classes + cls]!;
+      const viaFail = state === 0 ? 0 : next[fail[state]! * classes + cls]!;
       if (child !== undefined) {
         fail[child] = viaFail;
         outputs[child] = [...own[child]!, ...outputs[viaFail]!];
-        table[row + cls] = child;
+        next[row + cls] = child;
         queue.push(child);
       } else {
-        table[row + cls] = viaFail;
+        next[row + cls] = viaFail;
       }
     }
   }
@@ -103,8 +103,34 @@ export function createLiteralFilter(
   }
   outStart[states] = outIds.length;
   const outList = Int32Array.from(outIds);
+  // Next states stored premultiplied by `classes` (one multiplication less per code unit); per such row,
+  // 1 when literals end there.
+  const rows = states * classes;
+  const table = Int32Array.from(next, (s) => s * classes);
+  const reports = new Uint8Array(rows);
+  for (let s = 0; s < states; s++) reports[s * classes] = outStart[s + 1]! > outStart[s]! ? 1 : 0;
+
+  // Per literal, the groups it belongs to (numbered across entries); per entry, its groups' numbers.
+  const groupsOfLiteral: number[][] = Array.from({ length: literalIds.size }, () => []);
+  let groupCount = 0;
+  const entryGroupIds: Int32Array[] = entryGroups.map((groups) =>
+    Int32Array.from(groups, (group) => {
+      const g = groupCount++;
+      for (const id of group) if (!groupsOfLiteral[id]!.includes(g)) groupsOfLiteral[id]!.push(g);
+      return g;
+    }),
+  );
+  const groupStart = new Int32Array(literalIds.size + 1);
+  const groupList: number[] = [];
+  for (let id = 0; id < literalIds.size; id++) {
+    groupStart[id] = groupList.length;
+    groupList.push(...groupsOfLiteral[id]!);
+  }
+  groupStart[literalIds.size] = groupList.length;
+  const groupIds = Int32Array.from(groupList);
 
   const seen = new Uint32Array(literalIds.size);
+  const groupSeen = new Uint32Array(groupCount);
   let stamp = 0;
   const possible = new Uint8Array(groupsPerEntry.length);
 
@@ -113,26 +139,32 @@ export function createLiteralFilter(
       stamp = (stamp + 1) >>> 0;
       if (stamp === 0) {
         seen.fill(0);
+        groupSeen.fill(0);
         stamp = 1;
       }
-      let state = 0;
+      const now = stamp;
+      // `row` is the current state times the number of classes (the table holds next states that way).
+      let row = 0;
       for (let i = 0; i < text.length; i++) {
         const code = text.charCodeAt(i);
-        state = table[state * classes + (code < 128 ? classOf[code]! : 0)]!;
-        const end = outStart[state + 1]!;
-        for (let k = outStart[state]!; k < end; k++) seen[outList[k]!] = stamp;
-      }
-      for (let e = 0; e < entryGroups.length; e++) {
-        let ok = 1;
-        for (const group of entryGroups[e]!) {
-          let any = false;
-          for (const id of group) {
-            if (seen[id] === stamp) {
-              any = true;
-              break;
-            }
+        row = table[row + (code < 128 ? classOf[code]! : 0)]!;
+        if (reports[row] === 1) {
+          const state = row / classes;
+          const end = outStart[state + 1]!;
+          for (let k = outStart[state]!; k < end; k++) {
+            const id = outList[k]!;
+            if (seen[id] === now) continue;
+            seen[id] = now;
+            const last = groupStart[id + 1]!;
+            for (let j = groupStart[id]!; j < last; j++) groupSeen[groupIds[j]!] = now;
           }
-          if (!any) {
+        }
+      }
+      for (let e = 0; e < entryGroupIds.length; e++) {
+        const groups = entryGroupIds[e]!;
+        let ok = 1;
+        for (let j = 0; j < groups.length; j++) {
+          if (groupSeen[groups[j]!] !== now) {
             ok = 0;
             break;
           }
