@@ -9,7 +9,7 @@
  * quantifiers over overlapping classes. Patterns run on normalised text (classifierText).
  */
 
-import { createLiteralFilter } from './literals.ts';
+import { createLiteralFilter, type LiteralAnchor } from './literals.ts';
 
 /** One attack cue: a stable name (reported in explanations) and its pattern. */
 export interface AttackCue {
@@ -20,6 +20,8 @@ export interface AttackCue {
    * pattern is not run on a text without them. Checked against the pattern in literals.test.ts.
    */
   readonly literals?: ReadonlyArray<readonly string[]>;
+  /** Where matches start relative to a literal group (as `Signature.anchor`). */
+  readonly anchor?: LiteralAnchor;
 }
 
 /**
@@ -80,6 +82,7 @@ export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
         'dangerous',
       ],
     ],
+    anchor: { group: 0, within: 2 },
     pattern:
       /\b(?:unrestricted|unfiltered|uncensored|unlimited|unbound|unethical|amoral|immoral|lawless|rogue|jailbr(?:oken|eak)|developer mode|dan mode|do anything now|anti-?gpt|evil|illegal|nsfw|explicit|offensive|harmful|dangerous)\b/i,
   },
@@ -89,17 +92,20 @@ export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
       ['never', 'not', "n't"],
       ['refuse', 'decline', 'say no', 'deny', 'reject', 'apologi', 'warn', 'remind', 'lecture'],
     ],
+    anchor: { group: 0, within: 5 },
     pattern:
       /\b(?:never|not|don't|do not|cannot|can't|won't|will not|must not|mustn't)\b.{0,20}?\b(?:refuse|decline|say no|deny|reject|apologi[sz]e|warn|remind|lecture)\b/i,
   },
   {
     name: 'content_policy',
     literals: [['openai', 'content polic', 'as an ai language model']],
+    anchor: { group: 0, within: 0 },
     pattern: /\b(?:openai|content polic(?:y|ies)|as an ai language model)\b/i,
   },
   {
     name: 'character_lock',
     literals: [['character', 'two ']],
+    anchor: { group: 0, within: 13 },
     pattern:
       /\b(?:stay|remain|keep)(?:ing)? in character\b|\bbreak(?:ing)? character\b|\btwo (?:different |separate )?(?:responses|answers|paragraphs)\b/i,
   },
@@ -107,6 +113,7 @@ export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
     // A named mode the model is told to enter or stay in (`Stay in APOPHIS Mode`, `enable DUDE mode`).
     name: 'named_mode',
     literals: [[' mode'], ['stay', 'remain', 'enter', 'activate', 'enable', 'switch to', 'turn on']],
+    anchor: { group: 1, within: 0 },
     pattern: /\b(?:stay|remain|enter|activate|enable|switch to|turn on)\b.{0,10}?\b[\w-]{2,20} mode\b/i,
   },
   {
@@ -116,21 +123,27 @@ export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
       ['request', 'question', 'prompt', 'quer', 'command', 'task', 'topic'],
       ['no matter', 'regardless', 'however', 'even if', 'whatever'],
     ],
+    anchor: { group: 0, within: 0 },
     pattern:
       /\b(?:any|every|all)\b.{0,15}?\b(?:requests?|questions?|prompts?|quer(?:y|ies)|commands?|tasks?|topics?)\b.{0,40}?\b(?:no matter|regardless|however|even if|whatever)\b/i,
   },
 ]);
 
-const cueFilter = createLiteralFilter(ATTACK_CUES.map((cue) => cue.literals));
+const cueFilter = createLiteralFilter(ATTACK_CUES);
+/** The cue patterns with the `g` flag, so that a search can start at the anchor (`lastIndex`). */
+const GLOBAL_CUES = ATTACK_CUES.map((cue) => new RegExp(cue.pattern.source, `${cue.pattern.flags}g`));
 
 /** Names of the attack cues found in `text` (normalised), plus `long_prompt` for long texts; empty when none. */
 export function attackCues(text: string): string[] {
-  // One keyword pass rules out (exactly) the cues whose required literals are missing.
-  const possible = cueFilter.possible(text);
+  // One keyword pass rules out (exactly) the cues whose required literals are missing, and tells where the
+  // others can start matching at the earliest.
+  const starts = cueFilter.starts(text);
   const found: string[] = [];
   for (let i = 0; i < ATTACK_CUES.length; i++) {
-    const cue = ATTACK_CUES[i]!;
-    if (possible[i] === 1 && cue.pattern.test(text)) found.push(cue.name);
+    if (starts[i]! < 0) continue;
+    const pattern = GLOBAL_CUES[i]!;
+    pattern.lastIndex = starts[i]!;
+    if (pattern.test(text)) found.push(ATTACK_CUES[i]!.name);
   }
   if (text.length >= LONG_PROMPT_CHARS) found.push('long_prompt');
   return found;

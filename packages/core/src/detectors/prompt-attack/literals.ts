@@ -6,27 +6,47 @@
  * the regular expression could not have matched (test/detectors/prompt-attack/literals.test.ts checks,
  * from each pattern's source, that every string it matches contains a literal of each of its groups).
  *
+ * An entry may also name an anchor: a group of its literals and a distance `within` such that every match
+ * starts at most `within` code units before an occurrence of one of that group's literals (the group of
+ * the pattern's leading words, with `within` 0, typically). The pattern then cannot match before the first
+ * such occurrence minus `within`, and its search starts there instead of at 0 (same leftmost match: the
+ * match found at a given start does not depend on where the search began; `\b` and lookbehinds still see
+ * the text before it). The test checks anchors against the pattern source as well.
+ *
  * Case: the signatures are case-insensitive without the `u` flag, under which an ASCII letter of the
  * pattern matches only the two ASCII cases of that letter (never KELVIN SIGN or long s), so the pass folds
  * ASCII letters only and treats every non-ASCII code unit as a separator. A case-sensitive signature gets
  * the same (weaker, still exact) filter.
  */
 
-/** Which literals occur in a text, and through them which signatures can match. */
-export interface LiteralFilter {
-  /**
-   * For each entry of the list the filter was built from: false when the text cannot match it (a group
-   * of its literals has no occurrence), true otherwise (also for entries without literals).
-   */
-  possible(text: string): Uint8Array;
+/** Where a pattern's matches start relative to its literals (see the module comment). */
+export interface LiteralAnchor {
+  /** Index of the group in `literals`. */
+  readonly group: number;
+  /** Every match starts at most this many code units before an occurrence of a literal of the group. */
+  readonly within: number;
 }
 
-/** Builds the filter for `groupsPerEntry[i]` (undefined or empty = always possible). Literals: ASCII. */
-export function createLiteralFilter(
-  groupsPerEntry: ReadonlyArray<ReadonlyArray<readonly string[]> | undefined>,
-): LiteralFilter {
+/** What the filter needs of a pattern: its literal groups and optional anchor (both may be absent). */
+export interface LiteralEntry {
+  readonly literals?: ReadonlyArray<readonly string[]>;
+  readonly anchor?: LiteralAnchor;
+}
+
+/** Which literals occur in a text, and through them which signatures can match, and from where. */
+export interface LiteralFilter {
+  /**
+   * For each entry of the list the filter was built from: -1 when the text cannot match it (a group of
+   * its literals has no occurrence), otherwise the index where its search may start (0 without anchor).
+   * The array is reused by the next call.
+   */
+  starts(text: string): Int32Array;
+}
+
+/** Builds the filter for `entries` (no literals = always possible, from 0). Literals: printable ASCII. */
+export function createLiteralFilter(entries: readonly LiteralEntry[]): LiteralFilter {
   const literalIds = new Map<string, number>();
-  const entryGroups: number[][][] = groupsPerEntry.map((groups) =>
+  const entryGroups: number[][][] = entries.map(({ literals: groups }) =>
     (groups ?? []).map((group) =>
       group.map((literal) => {
         const key = literal.toLowerCase();
@@ -129,13 +149,24 @@ export function createLiteralFilter(
   groupStart[literalIds.size] = groupList.length;
   const groupIds = Int32Array.from(groupList);
 
+  const lengths = Int32Array.from(literalIds.keys(), (literal) => literal.length);
+  const anchors: (Int32Array | null)[] = entries.map(({ anchor }, e) => {
+    if (anchor === undefined) return null;
+    const group = entryGroups[e]![anchor.group];
+    if (group === undefined || !(anchor.within >= 0)) throw new Error(`bad literal anchor for entry ${e}`);
+    return Int32Array.from(group);
+  });
+  const within = entries.map(({ anchor }) => anchor?.within ?? 0);
+
   const seen = new Uint32Array(literalIds.size);
+  /** Start of the first occurrence of each literal seen in the current text. */
+  const first = new Int32Array(literalIds.size);
   const groupSeen = new Uint32Array(groupCount);
   let stamp = 0;
-  const possible = new Uint8Array(groupsPerEntry.length);
+  const starts = new Int32Array(entries.length);
 
   return {
-    possible(text: string): Uint8Array {
+    starts(text: string): Int32Array {
       stamp = (stamp + 1) >>> 0;
       if (stamp === 0) {
         seen.fill(0);
@@ -155,6 +186,7 @@ export function createLiteralFilter(
             const id = outList[k]!;
             if (seen[id] === now) continue;
             seen[id] = now;
+            first[id] = i + 1 - lengths[id]!;
             const last = groupStart[id + 1]!;
             for (let j = groupStart[id]!; j < last; j++) groupSeen[groupIds[j]!] = now;
           }
@@ -169,9 +201,19 @@ export function createLiteralFilter(
             break;
           }
         }
-        possible[e] = ok;
+        let start = ok === 1 ? 0 : -1;
+        const anchor = anchors[e];
+        if (ok === 1 && anchor != null) {
+          let earliest = text.length;
+          for (let j = 0; j < anchor.length; j++) {
+            const id = anchor[j]!;
+            if (seen[id] === now && first[id]! < earliest) earliest = first[id]!;
+          }
+          start = Math.max(0, earliest - within[e]!);
+        }
+        starts[e] = start;
       }
-      return possible;
+      return starts;
     },
   };
 }
