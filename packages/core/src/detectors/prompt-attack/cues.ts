@@ -20,8 +20,8 @@ export interface AttackCue {
    * pattern is not run on a text without them. Checked against the pattern in literals.test.ts.
    */
   readonly literals?: ReadonlyArray<readonly string[]>;
-  /** Where matches start relative to a literal group (as `Signature.anchor`). */
-  readonly anchor?: LiteralAnchor;
+  /** Where matches start relative to literal groups (as `Signature.anchors`). */
+  readonly anchors?: readonly LiteralAnchor[];
 }
 
 /**
@@ -52,6 +52,7 @@ export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
         'programming',
       ],
     ],
+    anchors: [{ group: 0, within: 68 }],
     pattern:
       /\b(?:no|without|free (?:from|of)|beyond|outside|not (?:bound|restricted|limited) by|break(?:s|ing)?|bypass(?:es|ing)?|ignor(?:e|es|ing)|disregard(?:s|ing)?|violat(?:e|es|ing)|(?:doesn't|does not|don't|do not|won't|will not|never) (?:have to |need to )?(?:follow|abide by|adhere to|comply with|care about|obey))\b.{0,40}?\b(?:rules|restrictions?|guidelines|filters?|filtering|limits|limitations|polic(?:y|ies)|censorship|censored|ethics|ethical|morals?|boundaries|constraints|safeguards|programming)\b/i,
   },
@@ -82,7 +83,7 @@ export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
         'dangerous',
       ],
     ],
-    anchor: { group: 0, within: 2 },
+    anchors: [{ group: 0, within: 2 }],
     pattern:
       /\b(?:unrestricted|unfiltered|uncensored|unlimited|unbound|unethical|amoral|immoral|lawless|rogue|jailbr(?:oken|eak)|developer mode|dan mode|do anything now|anti-?gpt|evil|illegal|nsfw|explicit|offensive|harmful|dangerous)\b/i,
   },
@@ -92,20 +93,23 @@ export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
       ['never', 'not', "n't"],
       ['refuse', 'decline', 'say no', 'deny', 'reject', 'apologi', 'warn', 'remind', 'lecture'],
     ],
-    anchor: { group: 0, within: 5 },
+    anchors: [
+      { group: 0, within: 5 },
+      { group: 1, within: 28 },
+    ],
     pattern:
       /\b(?:never|not|don't|do not|cannot|can't|won't|will not|must not|mustn't)\b.{0,20}?\b(?:refuse|decline|say no|deny|reject|apologi[sz]e|warn|remind|lecture)\b/i,
   },
   {
     name: 'content_policy',
     literals: [['openai', 'content polic', 'as an ai language model']],
-    anchor: { group: 0, within: 0 },
+    anchors: [{ group: 0, within: 0 }],
     pattern: /\b(?:openai|content polic(?:y|ies)|as an ai language model)\b/i,
   },
   {
     name: 'character_lock',
     literals: [['character', 'two ']],
-    anchor: { group: 0, within: 13 },
+    anchors: [{ group: 0, within: 13 }],
     pattern:
       /\b(?:stay|remain|keep)(?:ing)? in character\b|\bbreak(?:ing)? character\b|\btwo (?:different |separate )?(?:responses|answers|paragraphs)\b/i,
   },
@@ -113,7 +117,10 @@ export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
     // A named mode the model is told to enter or stay in (`Stay in APOPHIS Mode`, `enable DUDE mode`).
     name: 'named_mode',
     literals: [[' mode'], ['stay', 'remain', 'enter', 'activate', 'enable', 'switch to', 'turn on']],
-    anchor: { group: 1, within: 0 },
+    anchors: [
+      { group: 1, within: 0 },
+      { group: 0, within: 39 },
+    ],
     pattern: /\b(?:stay|remain|enter|activate|enable|switch to|turn on)\b.{0,10}?\b[\w-]{2,20} mode\b/i,
   },
   {
@@ -123,7 +130,11 @@ export const ATTACK_CUES: readonly AttackCue[] = Object.freeze([
       ['request', 'question', 'prompt', 'quer', 'command', 'task', 'topic'],
       ['no matter', 'regardless', 'however', 'even if', 'whatever'],
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 20 },
+      { group: 2, within: 69 },
+    ],
     pattern:
       /\b(?:any|every|all)\b.{0,15}?\b(?:requests?|questions?|prompts?|quer(?:y|ies)|commands?|tasks?|topics?)\b.{0,40}?\b(?:no matter|regardless|however|even if|whatever)\b/i,
   },

@@ -6,10 +6,11 @@
  * the regular expression could not have matched (test/detectors/prompt-attack/literals.test.ts checks,
  * from each pattern's source, that every string it matches contains a literal of each of its groups).
  *
- * An entry may also name an anchor: a group of its literals and a distance `within` such that every match
+ * An entry may also name anchors: a group of its literals and a distance `within` such that every match
  * starts at most `within` code units before an occurrence of one of that group's literals (the group of
  * the pattern's leading words, with `within` 0, typically). The pattern then cannot match before the first
- * such occurrence minus `within`, and its search starts there instead of at 0 (same leftmost match: the
+ * such occurrence minus `within` (the latest such bound over its anchors), and its search starts there
+ * instead of at 0 (same leftmost match: the
  * match found at a given start does not depend on where the search began; `\b` and lookbehinds still see
  * the text before it). The test checks anchors against the pattern source as well.
  *
@@ -30,7 +31,7 @@ export interface LiteralAnchor {
 /** What the filter needs of a pattern: its literal groups and optional anchor (both may be absent). */
 export interface LiteralEntry {
   readonly literals?: ReadonlyArray<readonly string[]>;
-  readonly anchor?: LiteralAnchor;
+  readonly anchors?: readonly LiteralAnchor[];
 }
 
 /** Which literals occur in a text, and through them which signatures can match, and from where. */
@@ -150,13 +151,17 @@ export function createLiteralFilter(entries: readonly LiteralEntry[]): LiteralFi
   const groupIds = Int32Array.from(groupList);
 
   const lengths = Int32Array.from(literalIds.keys(), (literal) => literal.length);
-  const anchors: (Int32Array | null)[] = entries.map(({ anchor }, e) => {
-    if (anchor === undefined) return null;
-    const group = entryGroups[e]![anchor.group];
-    if (group === undefined || !(anchor.within >= 0)) throw new Error(`bad literal anchor for entry ${e}`);
-    return Int32Array.from(group);
+  /** Per entry: its anchors as (within, number of literals, literal ids…) runs, or null. */
+  const anchors: (Int32Array | null)[] = entries.map(({ anchors: list }, e) => {
+    if (list === undefined || list.length === 0) return null;
+    const flat: number[] = [];
+    for (const anchor of list) {
+      const group = entryGroups[e]![anchor.group];
+      if (group === undefined || !(anchor.within >= 0)) throw new Error(`bad literal anchor for entry ${e}`);
+      flat.push(anchor.within, group.length, ...group);
+    }
+    return Int32Array.from(flat);
   });
-  const within = entries.map(({ anchor }) => anchor?.within ?? 0);
 
   const seen = new Uint32Array(literalIds.size);
   /** Start of the first occurrence of each literal seen in the current text. */
@@ -204,12 +209,17 @@ export function createLiteralFilter(entries: readonly LiteralEntry[]): LiteralFi
         let start = ok === 1 ? 0 : -1;
         const anchor = anchors[e];
         if (ok === 1 && anchor != null) {
-          let earliest = text.length;
-          for (let j = 0; j < anchor.length; j++) {
-            const id = anchor[j]!;
-            if (seen[id] === now && first[id]! < earliest) earliest = first[id]!;
+          for (let a = 0; a < anchor.length; ) {
+            const within = anchor[a]!;
+            const count = anchor[a + 1]!;
+            let earliest = text.length;
+            for (let j = a + 2; j < a + 2 + count; j++) {
+              const id = anchor[j]!;
+              if (seen[id] === now && first[id]! < earliest) earliest = first[id]!;
+            }
+            if (earliest - within > start) start = earliest - within;
+            a += 2 + count;
           }
-          start = Math.max(0, earliest - within[e]!);
         }
         starts[e] = start;
       }

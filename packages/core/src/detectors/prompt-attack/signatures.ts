@@ -37,10 +37,10 @@ export interface Signature {
    */
   readonly literals?: ReadonlyArray<readonly string[]>;
   /**
-   * Every match starts at most `within` code units before an occurrence of a literal of `literals[group]`,
-   * so the search starts there (literals.ts; checked against the pattern in literals.test.ts).
+   * Each: every match starts at most `within` code units before an occurrence of a literal of
+   * `literals[group]`, so the search starts there (literals.ts; checked in literals.test.ts).
    */
-  readonly anchor?: LiteralAnchor;
+  readonly anchors?: readonly LiteralAnchor[];
 }
 
 const G = '.{0,40}?';
@@ -98,7 +98,10 @@ export const SIGNATURES: readonly Signature[] = [
     score: 0.92,
     negatable: true,
     literals: [ACT_WORDS, RULE_WORDS],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 78 },
+    ],
     pattern: re(`\\b${ACT}\\b.{0,30}?\\b${PRIOR}\\b.{0,30}?\\b${RULES}\\b`),
   },
   {
@@ -110,7 +113,11 @@ export const SIGNATURES: readonly Signature[] = [
       ['follow', 'obey', 'adhere', 'comply'],
       RULE_WORDS,
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 12 },
+      { group: 2, within: 66 },
+    ],
     pattern: re(
       `\\b(?:do not|don't|stop|no longer|never again)\\s(?:follow|obey|adhere to|comply with)(?:ing)?\\s${PRIOR}\\b.{0,30}?\\b${RULES}\\b`,
     ),
@@ -124,7 +131,11 @@ export const SIGNATURES: readonly Signature[] = [
       ['instruction', 'task', 'directive', 'prompt', 'orders'],
       [':'],
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 25 },
+      { group: 2, within: 32 },
+    ],
     pattern: re(
       '\\b(?:new|updated|real|actual|true|revised|overriding) (?:system )?(?:instructions?|task|directives?|system prompt|orders)\\s?:',
     ),
@@ -137,7 +148,10 @@ export const SIGNATURES: readonly Signature[] = [
       AI_WORDS,
       ['if you are', 'attention', 'note', 'important', 'message', 'reads', 'sees', 'processes', 'summari'],
     ],
-    anchor: { group: 1, within: 24 },
+    anchors: [
+      { group: 1, within: 24 },
+      { group: 0, within: 27 },
+    ],
     pattern: re(
       `\\b(?:if you are an? ${AI}|(?:attention|note|important|message) (?:to|for) (?:the |any )?${AI}s?|when (?:the |an? )?${AI} (?:reads|sees|processes|summari[sz]es) this)\\b`,
     ),
@@ -147,7 +161,7 @@ export const SIGNATURES: readonly Signature[] = [
     type: 'INSTRUCTION_OVERRIDE',
     score: 0.45,
     literals: [['from now on']],
-    anchor: { group: 0, within: 0 },
+    anchors: [{ group: 0, within: 0 }],
     pattern: re('\\bfrom now on,? (?:you (?:will|are|must|shall)|act|respond|answer|pretend|ignore)\\b'),
   },
   // Role-play and DAN-style personas.
@@ -163,7 +177,7 @@ export const SIGNATURES: readonly Signature[] = [
         'dude',
         'aim',
         'betterdan',
-      'antigpt',
+        'antigpt',
         'devmode',
         'apophis',
         'ucar',
@@ -174,7 +188,7 @@ export const SIGNATURES: readonly Signature[] = [
         'dr. al',
       ],
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [{ group: 0, within: 0 }],
     pattern: re(
       '\\bdo anything now\\b|\\b(?:DAN|STAN|DUDE|AIM|BetterDAN|AntiGPT|DevMode|APOPHIS|UCAR|NRAF|OPPO|BasedGPT|Mongo Tom|Dr\\. Al)\\b(?:\\s?(?:mode|prompt|jailbreak|\\d{1,2}(?:\\.\\d)?)\\b|:)',
       '',
@@ -185,7 +199,7 @@ export const SIGNATURES: readonly Signature[] = [
     type: 'JAILBREAK_PERSONA',
     score: 0.9,
     literals: [[' mode', 'jailbroken']],
-    anchor: { group: 0, within: 16 },
+    anchors: [{ group: 0, within: 16 }],
     pattern: re(
       '\\b(?:developer|dev|god|jailbreak|jailbroken|unrestricted|unfiltered|evil|opposite|chaos) mode\\b.{0,40}?\\b(?:enabled|activated|on|engaged)\\b|\\benable (?:developer|jailbreak|god) mode\\b|\\bjailbroken\\b',
     ),
@@ -208,6 +222,7 @@ export const SIGNATURES: readonly Signature[] = [
         'boundaries',
       ],
     ],
+    anchors: [{ group: 0, within: 96 }],
     pattern: re(
       `\\b(?:you|${AI}|character|persona|it)\\b.{0,50}?\\b(?:no|without|free (?:of|from)|not bound by|unbound by|broken free (?:of|from)|do(?:es)? not (?:have|follow|care about|abide by))\\s(?:any )?(?:ethical |moral |content |safety )?(?:restrictions|filters|filtering|limitations|limits|censorship|morals|ethics|guidelines|policies|rules|boundaries)\\b`,
     ),
@@ -217,7 +232,10 @@ export const SIGNATURES: readonly Signature[] = [
     type: 'JAILBREAK_PERSONA',
     score: 0.85,
     literals: [['polic'], ['ignore', 'violate', 'bypass', 'apply', 'no longer', 'disregard', 'break']],
-    anchor: { group: 0, within: 20 },
+    anchors: [
+      { group: 0, within: 20 },
+      { group: 1, within: 76 },
+    ],
     pattern: re(
       `\\b(?:openai|anthropic|content|usage|safety)(?:'s)? (?:content |usage )?polic(?:y|ies)\\b${G}\\b(?:ignore|violate|bypass|doesn't apply|don't apply|not apply|no longer|disregard|break)`,
     ),
@@ -230,7 +248,10 @@ export const SIGNATURES: readonly Signature[] = [
       ['pretend', 'act as', 'imagine', 'role', 'you are now', 'you will be'],
       ['unrestricted', 'unfiltered', 'uncensored', 'moral', 'unethical', 'evil', 'without'],
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 74 },
+    ],
     pattern: re(
       '\\b(?:pretend|act as if|imagine|role-?play|act as|you are now|you will be)\\b.{0,60}?\\b(?:unrestricted|unfiltered|uncensored|amoral|immoral|unethical|evil|no morals|without (?:any )?(?:limits|rules|filters))\\b',
     ),
@@ -240,7 +261,7 @@ export const SIGNATURES: readonly Signature[] = [
     type: 'JAILBREAK_PERSONA',
     score: 0.55,
     literals: [['in character', 'break character']],
-    anchor: { group: 0, within: 7 },
+    anchors: [{ group: 0, within: 7 }],
     pattern: re(
       "\\b(?:stay in character|never break character|don't break character|remain in character)\\b",
     ),
@@ -254,7 +275,11 @@ export const SIGNATURES: readonly Signature[] = [
       ['refuse', 'decline', 'say ', 'apologi', 'warnings', 'disclaimers'],
       ['request', 'question', 'anything', 'answer', 'prompt', 'response', 'warning'],
     ],
-    anchor: { group: 0, within: 5 },
+    anchors: [
+      { group: 0, within: 5 },
+      { group: 1, within: 22 },
+      { group: 2, within: 73 },
+    ],
     pattern: re(
       `\\b(?:never|do not|don't|cannot|can't|must not|will not|won't)\\s(?:ever )?(?:refuse|decline|say (?:that )?(?:you|it) can(?:no|')t|apologi[sz]e|add (?:any )?(?:warnings|disclaimers))\\b${G}\\b(?:request|question|anything|answer|prompt|response|warnings?)`,
     ),
@@ -288,7 +313,7 @@ export const SIGNATURES: readonly Signature[] = [
         'nsfw',
       ],
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [{ group: 0, within: 0 }],
     pattern: re(
       "gpt\\b(?<=\\b(?:you are|you're|be|as|welcome to|become|called|named|play|I am|I'm|this is)\\b.{0,20}?\\b(?:hack(?:er)?|evil|dark|chaos|devil|demon|worm|fraud|blackhat|unfiltered|uncensored|unrestricted|jailbr(?:eak|oken)|naughty|anarchy|rogue|nsfw)-?gpt)",
     ),
@@ -313,7 +338,10 @@ export const SIGNATURES: readonly Signature[] = [
     type: 'JAILBREAK_PERSONA',
     score: 0.7,
     literals: [['grand', 'granny', 'nana'], ['used to']],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 51 },
+    ],
     pattern: re(
       '(?:grand(?:ma|mother|pa|father|mom|dad)|granny|nana)\\b(?<=\\b(?:act|acting|pretend|play|role-?play|be|become|impersonate|behave|you are)\\b.{0,20}?\\b(?:dead|late|dec[ea]{1,2}sed|departed)\\s(?:grand(?:ma|mother|pa|father|mom|dad)|granny|nana))\\b.{0,40}?\\bused to\\b.{0,60}?\\b(?:keys?|codes?|serials?|licen[cs]es?|activation|passwords?|napalm|recipes? for|steps|instructions|how to (?:make|build|produce|synthesi[sz]e|cook))\\b',
     ),
@@ -347,7 +375,11 @@ export const SIGNATURES: readonly Signature[] = [
       ['system', 'initial', 'hidden', 'original', 'pre', 'developer', 'above', 'you were given'],
       ['prompt', 'message', 'instructions'],
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 2, within: 77 },
+      { group: 1, within: 80 },
+    ],
     pattern: re(
       '\\b(?:reveal|print|show|repeat|output|display|tell me|give me|what (?:is|are|was|were)|leak|disclose|dump|spell out|write out|recite|list|copy)\\b.{0,40}?\\b(?:your|the|its|my) (?:full |exact |entire |complete |original |initial |hidden |secret |confidential )?(?:system (?:prompt|message|instructions)|initial (?:prompt|instructions)|hidden (?:prompt|instructions)|original (?:prompt|instructions)|pre-?prompt|developer (?:prompt|message|instructions)|(?:instructions|prompt) (?:above|you were given))\\b',
     ),
@@ -360,7 +392,10 @@ export const SIGNATURES: readonly Signature[] = [
       ['above', 'before this', 'starting', 'beginning'],
       ['repeat', 'print', 'output', 'copy', 'you are'],
     ],
-    anchor: { group: 1, within: 16 },
+    anchors: [
+      { group: 1, within: 16 },
+      { group: 0, within: 24 },
+    ],
     pattern: re(
       '\\b(?:repeat|print|output|copy) (?:all |the |every )?(?:words|text|everything|lines|content) (?:above|before this)\\b|\\b(?:starting|beginning) with ["\']?you are\\b',
     ),
@@ -374,7 +409,10 @@ export const SIGNATURES: readonly Signature[] = [
       ['<|', '[', '<<'],
       ['|>', ']', '>>'],
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 17 },
+    ],
     pattern: re(
       '<\\|(?:im_start|im_end|system|endoftext|eot_id|start_header_id|end_header_id|user|assistant)\\|>|\\[/?(?:INST|SYS)\\]|<</?SYS>>',
     ),
@@ -384,7 +422,10 @@ export const SIGNATURES: readonly Signature[] = [
     type: 'DELIMITER_INJECTION',
     score: 0.6,
     literals: [['system', 'admin', 'developer', 'root'], [':']],
-    anchor: { group: 0, within: 10 },
+    anchors: [
+      { group: 0, within: 10 },
+      { group: 1, within: 33 },
+    ],
     pattern: re(
       '(?:^|[\\]}>"\'.!?;] ?|#{1,6} ?|-{3,8} ?|={3,8} ?)\\[?(?:system|admin|developer|root)(?: (?:message|override|prompt|note|instruction))?\\]? ?: ?(?:you|ignore|new|the (?:assistant|ai|model)|from now)',
     ),
@@ -399,7 +440,11 @@ export const SIGNATURES: readonly Signature[] = [
       ['note', 'update', 'message', 'notice', 'override', 'alert', 'announcement', 'instruction'],
       [':'],
     ],
-    anchor: { group: 0, within: 2 },
+    anchors: [
+      { group: 0, within: 2 },
+      { group: 1, within: 16 },
+      { group: 2, within: 30 },
+    ],
     pattern: re(
       '(?:^|[\\[({*#>|] ?)(?:system|admin|administrator|developer|moderator) (?:note|update|message|notice|override|alert|announcement|instruction)s? ?:',
     ),
@@ -412,7 +457,10 @@ export const SIGNATURES: readonly Signature[] = [
       ['end of ', ' here', 'begin '],
       ['input', 'prompt', 'document', 'context', 'instruction'],
     ],
-    anchor: { group: 0, within: 19 },
+    anchors: [
+      { group: 0, within: 19 },
+      { group: 1, within: 13 },
+    ],
     pattern: re(
       '\\b(?:end of (?:user )?(?:input|prompt|document|context|instructions)|(?:user|system) (?:input|prompt) (?:ends|ended) here|begin (?:new|system) (?:instructions|prompt))\\b',
     ),
@@ -422,7 +470,11 @@ export const SIGNATURES: readonly Signature[] = [
     type: 'DELIMITER_INJECTION',
     score: 0.6,
     literals: [['<'], ['>'], ['important', 'system', 'instruction', 'admin', 'override']],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 2, within: 1 },
+      { group: 1, within: 13 },
+    ],
     pattern: re('<(?:important|system|instructions?|admin|override)>'),
   },
   // Payload splitting.
@@ -434,7 +486,10 @@ export const SIGNATURES: readonly Signature[] = [
       ['combine', 'concatenate', 'join', 'merge', 'put together', 'add up'],
       ['string', 'parts', 'pieces', 'variables', 'fragments', '+'],
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 55 },
+    ],
     pattern: re(
       '\\b(?:combine|concatenate|join|merge|put together|add up)\\b.{0,40}?\\b(?:strings?|parts|pieces|variables|fragments|a ?\\+ ?b|[a-z]\\d? ?\\+ ?[a-z]\\d?)\\b.{0,80}?\\b(?:follow|execute|answer|respond|do|perform|act on|obey|carry out)\\b',
     ),
@@ -444,7 +499,10 @@ export const SIGNATURES: readonly Signature[] = [
     type: 'PAYLOAD_SPLITTING',
     score: 0.55,
     literals: [['='], ['+']],
-    anchor: { group: 0, within: 7 },
+    anchors: [
+      { group: 0, within: 7 },
+      { group: 1, within: 329 },
+    ],
     pattern: re(
       '\\b(?:[a-z]\\d?|str\\d|part ?\\d) ?= ?["\'][^"\']{1,80}["\'].{0,20}?\\b(?:[a-z]\\d?|str\\d|part ?\\d) ?= ?["\'][^"\']{1,80}["\'].{0,120}?\\b(?:[a-z]\\d?|str\\d|part ?\\d) ?\\+ ?(?:[a-z]\\d?|str\\d|part ?\\d)\\b',
     ),
@@ -455,7 +513,10 @@ export const SIGNATURES: readonly Signature[] = [
     type: 'EXFILTRATION_LINK',
     score: 0.9,
     literals: [['!['], ['](']],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 102 },
+    ],
     pattern: re('!\\[[^\\]]{0,100}\\]\\( ?https?://[^)\\s]{1,300}(?:\\{|\\$\\{|%7b|\\[)[^)\\s]{0,300}\\)'),
   },
   {
@@ -478,7 +539,11 @@ export const SIGNATURES: readonly Signature[] = [
         'personal ',
       ],
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 56 },
+      { group: 2, within: 211 },
+    ],
     pattern: re(
       "\\b(?:render|display|include|output|print|show|embed|insert|add|append)\\b.{0,40}?\\b(?:markdown |an |the )?(?:image|img|link|url|pixel)\\b.{0,80}?\\b(?:append|add|include|with|containing|encode|replace|put)\\b.{0,60}?\\b(?:conversation|chat history|previous messages|user(?:'s)? (?:data|messages|email|password|info)|password|api key|credentials|secret|system prompt|personal (?:data|information))",
     ),
@@ -491,7 +556,10 @@ export const SIGNATURES: readonly Signature[] = [
       ['send', 'post', 'forward', 'upload', 'transmit', 'exfiltrate', 'leak', 'email', 'submit'],
       ['http', 'www.', '@', '.com', '.net', '.org', '.io', '.xyz', '.ru', '.cn', '.tk'],
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 184 },
+    ],
     pattern: re(
       "\\b(?:send|post|forward|upload|transmit|exfiltrate|leak|email|submit)\\b.{0,40}?\\b(?:the |all |this |our |their |user(?:'s)? )?(?:conversation|chat history|previous messages|data|password|passwords|api keys?|credentials|secrets?|system prompt|personal (?:data|information)|contacts|emails?|files?)\\b.{0,40}?\\b(?:to|at) (?:https?://|www\\.|[\\w.-]{1,64}@[\\w-]{1,64}\\.|[\\w-]{1,64}\\.(?:com|net|org|io|xyz|ru|cn|tk)\\b)",
     ),
@@ -521,7 +589,11 @@ export const SIGNATURES: readonly Signature[] = [
         'drop table',
       ],
     ],
-    anchor: { group: 0, within: 0 },
+    anchors: [
+      { group: 0, within: 0 },
+      { group: 1, within: 32 },
+      { group: 2, within: 100 },
+    ],
     pattern: re(
       '\\b(?:call|invoke|use|run|execute|trigger)\\b.{0,20}?\\b(?:the |your )?(?:tool|function|plugin|action|api|command)\\b.{0,60}?\\b(?:send_?email|delete|transfer|forward|upload|wire|exec|shell|rm -rf|pay|purchase|grant|share|drop table)',
     ),
@@ -554,7 +626,11 @@ export const SIGNATURES: readonly Signature[] = [
         'grant',
       ],
     ],
-    anchor: { group: 0, within: 9 },
+    anchors: [
+      { group: 0, within: 9 },
+      { group: 1, within: 49 },
+      { group: 2, within: 74 },
+    ],
     pattern: re(
       `\\b${AI}s?\\b.{0,30}?\\b(?:must|should|needs? to|is required to|are required to|is instructed to|shall) (?:now |immediately |also |secretly |silently )?(?:send|email|delete|transfer|forward|upload|post|call|invoke|execute|run|click|visit|open|navigate|download|share|grant)\\b`,
     ),
@@ -581,7 +657,10 @@ export const SIGNATURES: readonly Signature[] = [
         'write',
       ],
     ],
-    anchor: { group: 0, within: 27 },
+    anchors: [
+      { group: 0, within: 27 },
+      { group: 1, within: 91 },
+    ],
     pattern: re(
       "\\b(?:without (?:telling|informing|notifying|asking) (?:the )?user|(?:do not|don't|never) (?:tell|inform|mention (?:this|it) to|notify|alert) (?:the )?user|secretly|silently)\\b.{0,60}?\\b(?:send|email|delete|transfer|forward|upload|post|call|execute|run|share|grant|write)\\b",
     ),
