@@ -704,7 +704,8 @@ function globalPattern(signature: Signature): RegExp {
 
 /**
  * The first match of each signature in `text` (at most one per signature, so the output stays small).
- * Negatable signatures skip matches right after a negation and try the next match.
+ * Negatable signatures skip matches right after a negation and try the next match. The keyword pre-pass
+ * is built once per `signatures` array: pass the same array on every call.
  */
 export function matchSignatures(text: string, signatures: readonly Signature[]): SignatureMatch[] {
   const scanned = text.length > SIGNATURE_SCAN_LIMIT ? text.slice(0, SIGNATURE_SCAN_LIMIT) : text;
