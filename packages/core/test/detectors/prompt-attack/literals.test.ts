@@ -310,6 +310,12 @@ describe('prompt_attack signature literals', () => {
     assert.ok(covers(parse('[\\w-]{1,64}\\.(?:com|net)\\b'), ['.com', '.net']));
   });
 
+  test('no pattern with literals uses Unicode case folding (under which `k` also matches KELVIN SIGN)', () => {
+    for (const entry of [...SIGNATURES, ...ATTACK_CUES])
+      if (entry.literals !== undefined)
+        assert.doesNotMatch(entry.pattern.flags, /[uv]/, entry.pattern.source);
+  });
+
   test('every literal of a group is written in lower case ASCII', () => {
     for (const signature of SIGNATURES)
       for (const group of signature.literals ?? [])
