@@ -220,6 +220,42 @@ const L = {
   END_ADDRESS: 1 << 27,
 } as const;
 
+/**
+ * The phrases of a cue list read from their last word: the node reached by the words `w3 w2 w1` (read
+ * `w1`, `w2`, `w3`) has `phrase` set when the list holds `w3 w2 w1`. A token's lower-case form holds no
+ * space, so the words before a token join into a phrase of the list exactly when they walk to such a node.
+ */
+interface PhraseNode {
+  phrase: boolean;
+  readonly before: Map<string, PhraseNode>;
+}
+
+const PHRASE_TRIES = new Map<ReadonlySet<string>, PhraseNode>();
+
+/** The {@link PhraseNode} tree of `set`, built once per set. */
+function phraseTrie(set: ReadonlySet<string>): PhraseNode {
+  let root = PHRASE_TRIES.get(set);
+  if (root === undefined) {
+    root = { phrase: false, before: new Map() };
+    for (const phrase of set) {
+      const words = phrase.split(' ');
+      let node = root;
+      for (let k = words.length - 1; k >= 0; k--) {
+        const word = words[k] as string;
+        let next = node.before.get(word);
+        if (next === undefined) {
+          next = { phrase: false, before: new Map() };
+          node.before.set(word, next);
+        }
+        node = next;
+      }
+      node.phrase = true;
+    }
+    PHRASE_TRIES.set(set, root);
+  }
+  return root;
+}
+
 /** The `lex` bit of the last words of each phrase list that {@link Scanner.hasPhraseBefore} checks. */
 const PHRASE_ENDS = new Map<ReadonlySet<string>, number>([
   [PERSON_PHRASES, L.END_PERSON],
@@ -272,14 +308,28 @@ function lexicon(): ReadonlyMap<string, number> {
   return map;
 }
 
-/** 1 when the single name at `j` is a known name (scores at least 0.4). */
-function knownAt(singles: readonly (Candidate | undefined)[], j: number): number {
-  return singleAt(singles, j)!.score >= 0.4 ? 1 : 0;
+/**
+ * Single-name candidates in token order: `tokens[p]` is the token of `cands[p]` (increasing, one
+ * candidate per token at most).
+ */
+interface Singles {
+  readonly tokens: number[];
+  readonly cands: Candidate[];
 }
 
-/** The single name at `j`, if any (`j` may be -1 or -2). */
-function singleAt(singles: readonly (Candidate | undefined)[], j: number): Candidate | undefined {
-  return j >= 0 ? singles[j] : undefined;
+/**
+ * The single name at token `j`, if any, where `j` is within two tokens of the `p`-th single name: with
+ * token indexes increasing, it can only be one of the two single names on either side of `p`.
+ */
+function singleNear(singles: Singles, p: number, j: number): Candidate | undefined {
+  const { tokens, cands } = singles;
+  for (let q = Math.max(0, p - 2); q <= p + 2 && q < tokens.length; q++) if (tokens[q] === j) return cands[q];
+  return undefined;
+}
+
+/** 1 when `c` is a known name (scores at least 0.4). */
+function known(c: Candidate): number {
+  return c.score >= 0.4 ? 1 : 0;
 }
 
 /** A house-number-shaped text (`12`, `221b`). */
@@ -450,16 +500,19 @@ class Scanner {
     if (i === 0) return false;
     const bit = PHRASE_ENDS.get(set);
     if (bit !== undefined ? !this.has(i - 1, bit) : !lastWords(set).has(this.lower(i - 1))) return false;
-    // Built word by word: once a gap breaks the phrase, every longer phrase breaks too.
-    let phrase = '';
+    // Word by word from the last: once a gap breaks the phrase, every longer phrase breaks too, and once
+    // no phrase of `set` ends with the words read so far, no longer one does. No phrase string is made.
+    let node = phraseTrie(set);
     for (let k = 1; k <= 3; k++) {
       const j = i - k;
       if (j < 0) return false;
       const tokEnd = this.end(j);
       const nextStart = this.start(j + 1);
       if (nextStart - tokEnd > 3 || hasBreak(this.text, tokEnd, nextStart)) return false;
-      phrase = k === 1 ? this.lower(j) : this.lower(j) + ' ' + phrase;
-      if (set.has(phrase)) return true;
+      const next = node.before.get(this.lower(j));
+      if (next === undefined) return false;
+      if (next.phrase) return true;
+      node = next;
     }
     return false;
   }
@@ -524,11 +577,9 @@ class Scanner {
   }
 
   people(): void {
-    const n = this.n;
-    // Single-name candidates by token index, for the list rule below: a plain array (one Map entry per
-    // single name was most of the cost on text made of many one-word runs); `singleOrder` keeps their order.
-    const singles: (Candidate | undefined)[] = new Array(n);
-    const singleOrder: number[] = [];
+    // Single-name candidates in token order, for the list rule below (no array or map over all tokens:
+    // most tokens are no single name).
+    const singles: Singles = { tokens: [], cands: [] };
     const runs = this.runs();
     for (let r = 0; r < runs.length; r += 2) {
       const runStart = runs[r]!;
@@ -656,20 +707,20 @@ class Scanner {
       }
       this.add('PERSON', this.start(first), lastEnd, score, count >= 2 ? '.full-name' : '.single-name', why);
       if (count === 1) {
-        singles[a] = this.out.at(-1)!;
-        singleOrder.push(a);
+        singles.tokens.push(a);
+        singles.cands.push(this.out.at(-1)!);
       }
     }
-    this.listOfNames(singles, singleOrder);
+    this.listOfNames(singles);
     this.lowerCaseNames();
   }
 
   /** `Kevin, Brittany and Terri`: single names coordinated with a known name are names too. */
-  listOfNames(singles: readonly (Candidate | undefined)[], order: readonly number[]): void {
-    for (const i of order) {
-      const c = singles[i]!;
+  listOfNames(singles: Singles): void {
+    for (let p = 0; p < singles.tokens.length; p++) {
+      const c = singles.cands[p]!;
       if (c.score >= 0.6 || c.score < 0.2) continue;
-      const known = this.knownNeighbours(singles, i);
+      const known = this.knownNeighbours(singles, p);
       if ((c.score >= 0.4 && known >= 1) || known >= 2) {
         c.score = 0.6;
         c.explanation += ' in a list of names';
@@ -684,24 +735,23 @@ class Scanner {
   }
 
   /** How many coordinated neighbours of the single name at `i` are known names (score at least 0.4). */
-  private knownNeighbours(singles: readonly (Candidate | undefined)[], i: number): number {
+  private knownNeighbours(singles: Singles, p: number): number {
+    const i = singles.tokens[p]!;
     let count = 0;
-    if (singleAt(singles, i + 1) !== undefined && this.linked(i, i + 1)) count += knownAt(singles, i + 1);
-    if (singleAt(singles, i - 1) !== undefined && this.linked(i - 1, i)) count += knownAt(singles, i - 1);
+    const next = singleNear(singles, p, i + 1);
+    if (next !== undefined && this.linked(i, i + 1)) count += known(next);
+    const prev = i > 0 ? singleNear(singles, p, i - 1) : undefined;
+    if (prev !== undefined && this.linked(i - 1, i)) count += known(prev);
     const and = i + 1;
-    if (
-      and < this.n &&
-      (this.isWord(and, 'and') || this.isWord(and, 'or')) &&
-      singleAt(singles, i + 2) !== undefined
-    )
-      count += knownAt(singles, i + 2);
+    if (and < this.n && (this.isWord(and, 'and') || this.isWord(and, 'or'))) {
+      const after = singleNear(singles, p, i + 2);
+      if (after !== undefined) count += known(after);
+    }
     const and2 = i - 1;
-    if (
-      and2 >= 0 &&
-      (this.isWord(and2, 'and') || this.isWord(and2, 'or')) &&
-      singleAt(singles, i - 2) !== undefined
-    )
-      count += knownAt(singles, i - 2);
+    if (and2 >= 0 && (this.isWord(and2, 'and') || this.isWord(and2, 'or'))) {
+      const before = i > 1 ? singleNear(singles, p, i - 2) : undefined;
+      if (before !== undefined) count += known(before);
+    }
     return count;
   }
 
@@ -1475,9 +1525,15 @@ class Scanner {
   }
 }
 
-/** Keeps the best of overlapping candidates: higher score first, then the more specific type, then longer. */
+/** Covered code units of {@link resolve}, kept between scans: all zero outside a call. */
+let takenCache = new Uint8Array(1024);
+
+/**
+ * Keeps the best of overlapping candidates: higher score first, then the more specific type, then longer.
+ * Sorts `cands` in place.
+ */
 function resolve(cands: Candidate[], textLength: number): Candidate[] {
-  const sorted = [...cands].sort(
+  cands.sort(
     (x, y) =>
       y.score - x.score ||
       PRIORITY[y.type] - PRIORITY[x.type] ||
@@ -1486,12 +1542,16 @@ function resolve(cands: Candidate[], textLength: number): Candidate[] {
   );
   const kept: Candidate[] = [];
   // Covered code units; each candidate is short, so checking its own range keeps this linear.
-  const taken = new Uint8Array(textLength);
-  outer: for (const c of sorted) {
-    for (let k = c.start; k < c.end; k++) if (taken[k] === 1) continue outer;
-    taken.fill(1, c.start, c.end);
+  if (takenCache.length < textLength)
+    takenCache = new Uint8Array(Math.max(textLength, takenCache.length * 2));
+  const taken = takenCache;
+  outer: for (const c of cands) {
+    const end = Math.min(c.end, textLength);
+    for (let k = c.start; k < end; k++) if (taken[k] === 1) continue outer;
+    taken.fill(1, c.start, end);
     kept.push(c);
   }
+  for (const c of kept) taken.fill(0, c.start, Math.min(c.end, textLength));
   return kept.sort((x, y) => x.start - y.start);
 }
 

@@ -322,7 +322,7 @@ export function tokenizeInto(
   table.text = text;
   const lexTable = lexicon === undefined ? undefined : tableOf(lexicon);
   table.table = lexTable;
-  // Lower-case once when that keeps offsets (it does for almost all text), else per token.
+  // The whole text lower-cased, made only for a token with a capital sigma (see below).
   let lowerText: string | undefined;
   let sameLength = false;
   const n = text.length;
@@ -405,11 +405,17 @@ export function tokenizeInto(
     const dot = end < n && text.charCodeAt(end) === 46;
     if (wide) {
       const word = text.slice(start, end);
-      if (lowerText === undefined) {
-        lowerText = text.toLowerCase();
-        sameLength = lowerText.length === text.length;
-      }
-      let lower = sameLength ? lowerText.slice(start, end) : word.toLowerCase();
+      let lower: string;
+      if (word.includes('Σ')) {
+        // Σ lower-cases by its neighbours, also those outside the token (final sigma): as a slice of the
+        // whole text lower-cased, when that keeps offsets. Every other character lower-cases alone, so
+        // the token's own lower case is the same as that slice and no copy of the whole text is made.
+        if (lowerText === undefined) {
+          lowerText = text.toLowerCase();
+          sameLength = lowerText.length === text.length;
+        }
+        lower = sameLength ? lowerText.slice(start, end) : word.toLowerCase();
+      } else lower = word.toLowerCase();
       if (lower.includes('’')) lower = lower.replaceAll('’', "'");
       const lex = lexicon === undefined ? 0 : (lexicon.get(lower) ?? 0);
       const index = table.push(start, end, SHAPE_CODES[shapeOf(word)], dot, lex, -1, FLAG_WIDE);
