@@ -64,6 +64,13 @@ export interface PatternRecognizer {
    */
   readonly anchor?: RegExp;
   readonly anchorOffset?: number;
+  /**
+   * With {@link anchorWords} (no digit reach): every match ends where a whole run of letters holding an
+   * anchor word ends, and is at most this many characters long. The expression is then tried (sticky)
+   * only at the positions up to this far before such a run, found by the anchor-word scan, which finds
+   * the same matches as a scan from every position.
+   */
+  readonly anchorWordsEnd?: number;
   readonly context: readonly string[];
   /** Score raise when a context word is near; default 0.35. */
   readonly boost?: number;
@@ -603,6 +610,9 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     gate: 'none',
     pattern: new RegExp(`(?<![\\p{L}])(?:${WEEKDAYS})(?![\\p{L}])`, 'giu'),
     anchorWords: WEEKDAY_ANCHORS,
+    // A match is a weekday name between non-letters: its last word (after any hyphen) is an anchor word
+    // ending where the match ends. Case folding keeps lengths, so a match is as long as its name.
+    anchorWordsEnd: Math.max(...WEEKDAY_WORDS.map((w) => w.length)),
     context: [],
     score: () => 0.55,
   },

@@ -236,6 +236,37 @@ function matchPattern(
   }
 }
 
+/**
+ * Runs a recognizer with {@link PatternRecognizer.anchorWordsEnd} over `text`: its sticky expression is
+ * tried at each position from `anchorWordsEnd` characters before the end of an anchor-word run up to the
+ * run's start, in text order and never inside an earlier match. Every match starts at one of these
+ * positions, so this finds the matches a global scan finds, in the same order.
+ */
+function matchBeforeRuns(
+  recognizer: CompiledRecognizer,
+  runs: readonly number[],
+  text: string,
+  hits: RawHit[],
+): void {
+  const sticky = recognizer.sticky as RegExp;
+  const reach = recognizer.anchorWordsEnd as number;
+  /** First position not tried yet and not inside a match. */
+  let next = 0;
+  for (let r = 0; r < runs.length; r += 2) {
+    const runStart = runs[r] as number;
+    let p = Math.max(next, (runs[r + 1] as number) - reach);
+    while (p <= runStart) {
+      sticky.lastIndex = p;
+      const m = sticky.exec(text);
+      if (m !== null && m[0].length > 0) {
+        addMatch(recognizer, m, 0, text, hits);
+        p += m[0].length;
+      } else p++;
+    }
+    next = p;
+  }
+}
+
 /** Scores one match of `recognizer` and appends it when valid. */
 function addMatch(
   recognizer: PatternRecognizer,
@@ -309,6 +340,9 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
           anchor: new RegExp(r.anchor.source, r.anchor.flags),
           sticky: new RegExp(r.pattern.source, `${r.pattern.flags.replace('g', '')}y`),
         }),
+    ...(r.anchorWordsEnd === undefined
+      ? {}
+      : { sticky: new RegExp(r.pattern.source, `${r.pattern.flags.replace('g', '')}y`) }),
     ...(r.anchorWords === undefined ? {} : { anchorBit: anchorWords.add(r.anchorWords, r.anchorDigitReach) }),
     contextHasRequired:
       r.requires !== undefined &&
@@ -421,7 +455,9 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
           if (recognizer.prefilter !== undefined && !recognizer.prefilter.test(part)) continue;
           matchPattern(recognizer, part, from, text, out);
         }
-      } else if (recognizer.prefilter === undefined || recognizer.prefilter.test(text))
+      } else if (recognizer.anchorWordsEnd !== undefined && recognizer.anchorBit !== undefined)
+        matchBeforeRuns(recognizer, anchorWords.runsOf(text, recognizer.anchorBit), text, out);
+      else if (recognizer.prefilter === undefined || recognizer.prefilter.test(text))
         matchPattern(recognizer, text, 0, text, out);
       if (requires === undefined || pending.length === 0) continue;
       // A hit that only its context words can lift over the threshold needs no search of the whole text:

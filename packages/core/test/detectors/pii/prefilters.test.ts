@@ -7,7 +7,12 @@ import {
   PATTERN_RECOGNIZERS,
   type PatternRecognizer,
 } from '../../../src/detectors/pii/pattern-recognizers.ts';
-import { digitWindows, windowRuns } from '../../../src/detectors/pii/pii-detector.ts';
+import {
+  createFormatPiiDetector,
+  digitWindows,
+  windowRuns,
+} from '../../../src/detectors/pii/pii-detector.ts';
+import { PiiSettings } from '../../../src/detectors/pii/settings.ts';
 import { findEmails, findIpv6, type RawHit } from '../../../src/detectors/pii/special-recognizers.ts';
 
 function recognizer(id: string): PatternRecognizer {
@@ -79,6 +84,57 @@ describe('pii pre-filters: anchor words', () => {
     }
     // A month name without a digit near it cannot make a date.
     assert.equal(words.scan('in May we met, and in March we left') & monthBit, 0);
+  });
+
+  test('weekday matches tried only before anchor-word runs are the matches of a global scan', () => {
+    const dates = createFormatPiiDetector(PiiSettings.parse({ types: ['DATE_TIME'], min_score: 0 }));
+    const pieces = [
+      'Monday',
+      'SUNDAY',
+      'ſunday',
+      'segunda-feira',
+      'TERÇA-FEIRA',
+      'feira',
+      'miércoles',
+      'sábado',
+      'lunedì',
+      'mondays',
+      'Ω',
+      '𝐀',
+      'x',
+      '-',
+      ' ',
+      ', ',
+      '\n',
+      'é',
+      'sunday-monday',
+      'quarta-',
+      'mar',
+    ];
+    // Deterministic texts of random pieces, with and without separators between them.
+    let seed = 7;
+    const next = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    const samples = [...texts];
+    for (let k = 0; k < 400; k++) {
+      let text = '';
+      for (let j = next() % 12; j >= 0; j--) text += pieces[next() % pieces.length];
+      samples.push(text);
+    }
+    for (const text of samples) {
+      const findings = dates.inspect([{ index: 0, source: 'user', path: 'p', text }], { direction: 'input' });
+      assert.ok(Array.isArray(findings));
+      const found = findings
+        .filter((f) => f.detector === 'pii.date.weekday')
+        .map((f) => [f.span?.start, f.span?.end]);
+      const re = new RegExp(weekday.pattern.source, weekday.pattern.flags);
+      const expected = /\d/.test(text)
+        ? null
+        : [...text.matchAll(re)].map((m) => [m.index, m.index + m[0].length]);
+      if (expected !== null) assert.deepEqual(found, expected, JSON.stringify(text));
+    }
   });
 
   test('the detector still finds weekday and month-name dates, and nothing in plain prose', () => {
