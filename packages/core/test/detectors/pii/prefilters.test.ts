@@ -12,6 +12,7 @@ import {
   digitWindows,
   windowRuns,
 } from '../../../src/detectors/pii/pii-detector.ts';
+import { findPostalCodes, POSTAL_CUE_PATTERNS } from '../../../src/detectors/pii/postal-codes.ts';
 import { PiiSettings } from '../../../src/detectors/pii/settings.ts';
 import { findEmails, findIpv6, type RawHit } from '../../../src/detectors/pii/special-recognizers.ts';
 
@@ -295,5 +296,87 @@ describe('names tokenizer: lexicon table', () => {
       lowers,
       tokenize(text).map((t) => t.lower),
     );
+  });
+});
+
+describe('pii pre-filters: postal-code cues tried at their possible starts', () => {
+  test('find the codes a global scan of each cue expression finds, in the same order', () => {
+    const pieces = [
+      '62704',
+      '94105-1234',
+      '00-950',
+      '00000',
+      'K1A 0B1',
+      'sw1a 1aa',
+      '1234 AB',
+      '123 45',
+      '12',
+      '1234567',
+      'a1b',
+      'x9',
+      '_7',
+      '-5',
+      'zip',
+      'ZIP code',
+      'Zip-Code',
+      'postal code',
+      'Postcode',
+      'PLZ',
+      'Plz',
+      'code postal',
+      'código postal',
+      'CAP',
+      'C.A.P.',
+      'c.p.',
+      'CP.',
+      'codice di avviamento postale',
+      'cap',
+      'post',
+      'zips',
+      'is',
+      'my',
+      'the',
+      'lautet',
+      ':',
+      ' ',
+      '  ',
+      ', ',
+      '(',
+      '-',
+      'é',
+      'x',
+      '\n',
+      '\t',
+      'Ω',
+    ];
+    let seed = 11;
+    const next = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    let compared = 0;
+    for (let k = 0; k < 8000; k++) {
+      let text = '';
+      for (let j = next() % 10; j >= 0; j--) text += pieces[next() % pieces.length];
+      const hits: RawHit[] = [];
+      findPostalCodes(text, hits);
+      const actual = hits.filter((h) => h.score >= 0.7).map((h) => [h.start, h.end, h.score]);
+      const expected: number[][] = [];
+      if (/zip|post|plz|cap|c\.a\.p\.|c\.?p\./i.test(text)) {
+        POSTAL_CUE_PATTERNS.forEach((pattern, which) => {
+          for (const m of text.matchAll(new RegExp(pattern.source, pattern.flags))) {
+            const span = m.indices?.[1];
+            if (span === undefined) continue;
+            const value = text.slice(span[0], span[1]);
+            if (/^0+(?:-0+)?$/.test(value)) continue;
+            const score = which === 0 ? 0.75 : 0.7;
+            expected.push([span[0], span[1], /^\d{5}-\d{4}$/.test(value) ? Math.max(score, 0.9) : score]);
+          }
+        });
+      }
+      compared += expected.length;
+      assert.deepEqual(actual, expected, JSON.stringify(text));
+    }
+    assert.ok(compared > 300, `only ${compared} cue matches generated`);
   });
 });
