@@ -139,7 +139,7 @@ export class AnchorWords {
 
   /**
    * Every whole run of letters in `text` (as {@link scan} cuts them) that is a word of the list of `bit`,
-   * as `[start, end, start, end, …]` in text order. For a list without a digit reach.
+   * as `[start, end, start, end, …]` in text order (a list's digit reach is not checked here).
    */
   runsOf(text: string, bit: number): number[] {
     const out: number[] = [];

@@ -237,29 +237,34 @@ function matchPattern(
 }
 
 /**
- * Runs a recognizer with {@link PatternRecognizer.anchorWordsEnd} over `text`: its sticky expression is
- * tried at each position from `anchorWordsEnd` characters before the end of an anchor-word run up to the
- * run's start, in text order and never inside an earlier match. Every match starts at one of these
- * positions, so this finds the matches a global scan finds, in the same order.
+ * Runs a recognizer with {@link PatternRecognizer.anchorWordsEnd} or
+ * {@link PatternRecognizer.anchorWordsStart} over `part` (which starts at `offset` in `text`), given the
+ * anchor-word runs of `part`: its sticky expression is tried at each position from that far before a
+ * run (before its end, or before its start) up to the run's start, in order and never inside an earlier
+ * match. Every match starts at one of these positions, so this finds the matches a global scan of `part`
+ * finds, in the same order.
  */
 function matchBeforeRuns(
   recognizer: CompiledRecognizer,
   runs: readonly number[],
+  part: string,
+  offset: number,
   text: string,
   hits: RawHit[],
 ): void {
   const sticky = recognizer.sticky as RegExp;
-  const reach = recognizer.anchorWordsEnd as number;
+  const fromEnd = recognizer.anchorWordsEnd;
+  const fromStart = recognizer.anchorWordsStart ?? 0;
   /** First position not tried yet and not inside a match. */
   let next = 0;
   for (let r = 0; r < runs.length; r += 2) {
     const runStart = runs[r] as number;
-    let p = Math.max(next, (runs[r + 1] as number) - reach);
+    let p = Math.max(next, fromEnd !== undefined ? (runs[r + 1] as number) - fromEnd : runStart - fromStart);
     while (p <= runStart) {
       sticky.lastIndex = p;
-      const m = sticky.exec(text);
+      const m = sticky.exec(part);
       if (m !== null && m[0].length > 0) {
-        addMatch(recognizer, m, 0, text, hits);
+        addMatch(recognizer, m, offset, text, hits);
         p += m[0].length;
       } else p++;
     }
@@ -340,7 +345,7 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
           anchor: new RegExp(r.anchor.source, r.anchor.flags),
           sticky: new RegExp(r.pattern.source, `${r.pattern.flags.replace('g', '')}y`),
         }),
-    ...(r.anchorWordsEnd === undefined
+    ...(r.anchorWordsEnd === undefined && r.anchorWordsStart === undefined
       ? {}
       : { sticky: new RegExp(r.pattern.source, `${r.pattern.flags.replace('g', '')}y`) }),
     ...(r.anchorWords === undefined ? {} : { anchorBit: anchorWords.add(r.anchorWords, r.anchorDigitReach) }),
@@ -453,10 +458,19 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
             parts[w / 2] = part;
           }
           if (recognizer.prefilter !== undefined && !recognizer.prefilter.test(part)) continue;
-          matchPattern(recognizer, part, from, text, out);
+          if (recognizer.anchorWordsStart !== undefined && recognizer.anchorBit !== undefined)
+            matchBeforeRuns(
+              recognizer,
+              anchorWords.runsOf(part, recognizer.anchorBit),
+              part,
+              from,
+              text,
+              out,
+            );
+          else matchPattern(recognizer, part, from, text, out);
         }
       } else if (recognizer.anchorWordsEnd !== undefined && recognizer.anchorBit !== undefined)
-        matchBeforeRuns(recognizer, anchorWords.runsOf(text, recognizer.anchorBit), text, out);
+        matchBeforeRuns(recognizer, anchorWords.runsOf(text, recognizer.anchorBit), text, 0, text, out);
       else if (recognizer.prefilter === undefined || recognizer.prefilter.test(text))
         matchPattern(recognizer, text, 0, text, out);
       if (requires === undefined || pending.length === 0) continue;

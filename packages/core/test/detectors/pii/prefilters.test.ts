@@ -138,6 +138,22 @@ describe('pii pre-filters: anchor words', () => {
     }
   });
 
+  test('month-name dates with the longest prefix before the month, alone and far into a text', () => {
+    const prose = 'The quarterly review moved to another room on the third floor of the building. '.repeat(4);
+    for (const date of [
+      '31st. of March 2020',
+      '5 de marzo de 2020',
+      'le 1er décembre 2020',
+      '12 ſeptember 2001',
+    ]) {
+      for (const text of [date, `${prose}${date}, as agreed.`]) {
+        const dates = types(text).filter(([type]) => type === 'DATE_TIME' || type === 'DATE_OF_BIRTH');
+        const expected = date.startsWith('le ') ? date.slice(3) : date;
+        assert.deepEqual(dates, [['DATE_TIME', expected]], text);
+      }
+    }
+  });
+
   test('the detector still finds weekday and month-name dates, and nothing in plain prose', () => {
     assert.deepEqual(types('Call me on Monday.'), [['DATE_TIME', 'Monday']]);
     assert.deepEqual(types('Lo vemos el MIÉRCOLES'), [['DATE_TIME', 'MIÉRCOLES']]);
