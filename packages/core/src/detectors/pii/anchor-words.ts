@@ -137,6 +137,37 @@ export class AnchorWords {
     return found;
   }
 
+  /**
+   * Every whole run of letters in `text` (as {@link scan} cuts them) that is a word of the list of `bit`,
+   * as `[start, end, start, end, …]` in text order (a list's digit reach is not checked here).
+   */
+  runsOf(text: string, bit: number): number[] {
+    const out: number[] = [];
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      let f = fold(text.charCodeAt(i));
+      if (f === 0) {
+        i++;
+        continue;
+      }
+      const start = i;
+      let hash = 0;
+      do {
+        hash = (Math.imul(hash, 31) + f) | 0;
+        i++;
+        f = i < n ? fold(text.charCodeAt(i)) : 0;
+      } while (f !== 0);
+      const length = i - start;
+      if (length < this.minLength || length > this.maxLength || this.filter[hash & FILTER_MASK] === 0)
+        continue;
+      let key = '';
+      for (let k = start; k < i; k++) key += String.fromCharCode(fold(text.charCodeAt(k)));
+      if (((this.words.get(key) ?? 0) & bit) !== 0) out.push(start, i);
+    }
+    return out;
+  }
+
   private digitNear(text: string, start: number, end: number, reach: number): boolean {
     if (reach === 0) return true;
     for (let k = Math.max(0, start - reach); k < start; k++) if (isDigit(text.charCodeAt(k))) return true;

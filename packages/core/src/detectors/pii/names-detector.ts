@@ -16,13 +16,18 @@ import {
   PERSON_PHRASES,
   PLACE_LABELS,
   PLACE_PREFIXES,
+  SHAPE_CAP,
+  SHAPE_INITIAL,
+  SHAPE_LOWER,
+  SHAPE_NUM,
+  SHAPE_UPPER,
   STREET_ENDINGS,
   STREET_PREFIXES,
   STREET_SUFFIXES,
   STREET_WORDS,
   TITLES,
-  type Token,
-  tokenize,
+  TokenTable,
+  tokenizeInto,
   UNIT_WORDS,
 } from './names-features.ts';
 import { loadNamesGazetteer, type NamesGazetteer } from './names-gazetteer.ts';
@@ -95,23 +100,6 @@ const UNKNOWN_PAIR_SCORE = 0.55;
 const ADDRESS_JOIN_RE = /^(?:,[ \t]{0,4}|,?[ \t]{0,4}(?:\r?\n[ \t>?,]{0,8}){1,2}|[ \t]{1,4})$/u;
 /** What may precede an address block on its first line: indentation, quote marks, a short label. */
 const LINE_LEAD_RE = /^[ \t>]{0,12}(?:\p{L}{2,16}[ \t]{0,2}:[ \t]{0,12})?$/u;
-const NUMBER_RE = /^\p{N}{1,6}\p{L}?$/u;
-/**
- * True when token `t` is NUMBER_RE-shaped (`12`, `221b`): decided on the codes when the token is ASCII
- * (where the expression is `^[0-9]{1,6}[A-Za-z]?$`), by the expression otherwise. A text of a million
- * numbers tests every one several times.
- */
-function houseNumber(text: string, t: Token): boolean {
-  for (let k = t.start; k < t.end; k++) if (text.charCodeAt(k) >= 128) return NUMBER_RE.test(t.text);
-  let k = t.start;
-  while (k < t.end && text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57) k++;
-  const digits = k - t.start;
-  if (digits < 1 || digits > 6) return false;
-  if (k === t.end) return true;
-  if (k + 1 !== t.end) return false;
-  const c = text.charCodeAt(k) | 32;
-  return c >= 97 && c <= 122;
-}
 
 /** A letterhead line: quote marks or an optional `Name:` label, then words without digits or colons. */
 const LETTERHEAD_LINE_RE =
@@ -157,11 +145,6 @@ const JOB_WORDS: ReadonlySet<string> = new Set([
   'coo',
 ]);
 
-/** Text between two tokens. */
-function gapBetween(text: string, a: Token, b: Token): string {
-  return text.slice(a.end, b.start);
-}
-
 const LAST_WORDS = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
 
 /** The last words of the phrases in `set` (`name is` → `is`), computed once per set. */
@@ -172,27 +155,6 @@ function lastWords(set: ReadonlySet<string>): ReadonlySet<string> {
     LAST_WORDS.set(set, words);
   }
   return words;
-}
-
-/** True when token `t` is `word` (lower case): its length is compared first, so few lower-case forms are made. */
-function isWord(t: Token, word: string): boolean {
-  return t.end - t.start === word.length && t.lower === word;
-}
-
-/** True when token `t` holds a hyphen. */
-function hasHyphen(text: string, t: Token): boolean {
-  for (let k = t.start; k < t.end; k++) if (text.charCodeAt(k) === 45) return true;
-  return false;
-}
-
-/** True when `. ` (a dot then one space) separates two tokens, without a slice. */
-function dotSpaceGap(text: string, a: Token, b: Token): boolean {
-  return b.start - a.end === 2 && text.charCodeAt(a.end) === 46 && text.charCodeAt(a.end + 1) === 32;
-}
-
-/** True when exactly one space separates two tokens (`gapBetween(…) === ' '` without a slice). */
-function spaceGap(text: string, a: Token, b: Token): boolean {
-  return b.start - a.end === 1 && text.charCodeAt(a.end) === 32;
 }
 
 /** True when `text[from, to)` holds a sentence break character (one of `.!?:;"“(>*#|` or a line break). */
@@ -218,16 +180,6 @@ function hasBreak(text: string, from: number, to: number): boolean {
       return true;
   }
   return false;
-}
-
-/** True when `gap` joins two words of one name: a single space, or `. ` after an initial or a title. */
-function nameGapAt(text: string, prev: Token, next: Token): boolean {
-  if (spaceGap(text, prev, next)) return true;
-  return dotSpaceGap(text, prev, next) && prev.dot && (prev.shape === 'initial' || has(prev, L.TITLE));
-}
-
-function isNameShaped(t: Token): boolean {
-  return t.shape === 'cap' || t.shape === 'initial';
 }
 
 /**
@@ -267,6 +219,42 @@ const L = {
   END_ORG_EMPLOYER: 1 << 26,
   END_ADDRESS: 1 << 27,
 } as const;
+
+/**
+ * The phrases of a cue list read from their last word: the node reached by the words `w3 w2 w1` (read
+ * `w1`, `w2`, `w3`) has `phrase` set when the list holds `w3 w2 w1`. A token's lower-case form holds no
+ * space, so the words before a token join into a phrase of the list exactly when they walk to such a node.
+ */
+interface PhraseNode {
+  phrase: boolean;
+  readonly before: Map<string, PhraseNode>;
+}
+
+const PHRASE_TRIES = new Map<ReadonlySet<string>, PhraseNode>();
+
+/** The {@link PhraseNode} tree of `set`, built once per set. */
+function phraseTrie(set: ReadonlySet<string>): PhraseNode {
+  let root = PHRASE_TRIES.get(set);
+  if (root === undefined) {
+    root = { phrase: false, before: new Map() };
+    for (const phrase of set) {
+      const words = phrase.split(' ');
+      let node = root;
+      for (let k = words.length - 1; k >= 0; k--) {
+        const word = words[k] as string;
+        let next = node.before.get(word);
+        if (next === undefined) {
+          next = { phrase: false, before: new Map() };
+          node.before.set(word, next);
+        }
+        node = next;
+      }
+      node.phrase = true;
+    }
+    PHRASE_TRIES.set(set, root);
+  }
+  return root;
+}
 
 /** The `lex` bit of the last words of each phrase list that {@link Scanner.hasPhraseBefore} checks. */
 const PHRASE_ENDS = new Map<ReadonlySet<string>, number>([
@@ -320,89 +308,217 @@ function lexicon(): ReadonlyMap<string, number> {
   return map;
 }
 
-/** A house-number token (`12`, `12a`). */
-function isHouseNumber(text: string, t: Token | undefined): boolean {
-  return t !== undefined && t.shape === 'num' && houseNumber(text, t);
+/**
+ * Single-name candidates in token order: `tokens[p]` is the token of `cands[p]` (increasing, one
+ * candidate per token at most).
+ */
+interface Singles {
+  readonly tokens: number[];
+  readonly cands: Candidate[];
 }
 
-/** A capitalised, upper-case or initial token. */
-function wordish(t: Token): boolean {
-  return t.shape === 'cap' || t.shape === 'upper' || t.shape === 'initial';
+/**
+ * The single name at token `j`, if any, where `j` is within two tokens of the `p`-th single name: with
+ * token indexes increasing, it can only be one of the two single names on either side of `p`.
+ */
+function singleNear(singles: Singles, p: number, j: number): Candidate | undefined {
+  const { tokens, cands } = singles;
+  for (let q = Math.max(0, p - 2); q <= p + 2 && q < tokens.length; q++) if (tokens[q] === j) return cands[q];
+  return undefined;
 }
 
-/** A known, uncommon lower-case name word with list bit `bit`. */
-function nameLike(t: Token | undefined, bit: number): boolean {
-  return t !== undefined && t.shape === 'lower' && has(t, bit) && !has(t, L.COMMON) && !has(t, L.AMBIG);
+/** 1 when `c` is a known name (scores at least 0.4). */
+function known(c: Candidate): number {
+  return c.score >= 0.4 ? 1 : 0;
 }
 
-/** 1 when the single name at `j` is a known name (scores at least 0.4). */
-function knownAt(singles: readonly (Candidate | undefined)[], j: number): number {
-  return singleAt(singles, j)!.score >= 0.4 ? 1 : 0;
-}
+/** A house-number-shaped text (`12`, `221b`). */
+const NUMBER_RE = /^\p{N}{1,6}\p{L}?$/u;
 
-/** The single name at `j`, if any (`j` may be -1 or -2). */
-function singleAt(singles: readonly (Candidate | undefined)[], j: number): Candidate | undefined {
-  return j >= 0 ? singles[j] : undefined;
-}
-
-/** True when the token's lower-case form is in the list of `bit` (an `L` bit). */
-function has(t: Token, bit: number): boolean {
-  return (t.lex & bit) !== 0;
-}
-
+/**
+ * Walks the tokens of one text, held in a {@link TokenTable}: tokens are token indexes, read through the
+ * small accessors below, and the text or lower-case form of a token is made only where a rule needs it.
+ */
 class Scanner {
   readonly out: Candidate[] = [];
+  /** Number of tokens; indexes at and after it are stale slots of the reused table. */
+  readonly n: number;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private readonly shapes: Uint8Array;
+  private readonly dots: Uint8Array;
+  private readonly lexs: Int32Array;
+
   constructor(
     readonly text: string,
-    readonly tokens: Token[],
+    readonly tokens: TokenTable,
     readonly gz: NamesGazetteer,
-  ) {}
+  ) {
+    this.n = tokens.n;
+    this.starts = tokens.starts;
+    this.ends = tokens.ends;
+    this.shapes = tokens.shapes;
+    this.dots = tokens.dots;
+    this.lexs = tokens.lexs;
+  }
 
-  /** The 1–3 lower-cased words before token `i`, if no sentence break separates them. */
-  before(i: number, words: number): string | undefined {
-    let phrase = '';
-    for (let k = 1; k <= words; k++) {
-      const j = i - k;
-      if (j < 0) return undefined;
-      const next = this.tokens[j + 1]!;
-      const tok = this.tokens[j]!;
-      if (next.start - tok.end > 3 || hasBreak(this.text, tok.end, next.start)) return undefined;
-      phrase = phrase === '' ? tok.lower : tok.lower + ' ' + phrase;
-    }
-    return phrase;
+  start(i: number): number {
+    return this.starts[i] as number;
+  }
+
+  end(i: number): number {
+    return this.ends[i] as number;
+  }
+
+  shape(i: number): number {
+    return this.shapes[i] as number;
+  }
+
+  /** A `.` immediately follows token `i`. */
+  dot(i: number): boolean {
+    return this.dots[i] === 1;
+  }
+
+  /** True when token `i`'s lower-case form is in the list of `bit` (an `L` bit). */
+  has(i: number, bit: number): boolean {
+    return ((this.lexs[i] as number) & bit) !== 0;
+  }
+
+  lower(i: number): string {
+    return this.tokens.lower(i);
+  }
+
+  /** Length of token `i` in code units (its text's length). */
+  size(i: number): number {
+    return (this.ends[i] as number) - (this.starts[i] as number);
+  }
+
+  /** Token `i` exists and its text is `s`. */
+  wordIs(i: number, s: string): boolean {
+    return i >= 0 && i < this.n && this.tokens.wordIs(i, s);
+  }
+
+  /** True when token `i` is `word` (lower case): its length is compared first, so few lower-case forms are made. */
+  isWord(i: number, word: string): boolean {
+    return this.size(i) === word.length && this.lower(i) === word;
+  }
+
+  /** Text between tokens `a` and `b`. */
+  gap(a: number, b: number): string {
+    return this.text.slice(this.end(a), this.start(b));
+  }
+
+  /** True when exactly one space separates two tokens (`gap(…) === ' '` without a slice). */
+  spaceGap(a: number, b: number): boolean {
+    const end = this.end(a);
+    return this.start(b) - end === 1 && this.text.charCodeAt(end) === 32;
+  }
+
+  /** True when `. ` (a dot then one space) separates two tokens, without a slice. */
+  dotSpaceGap(a: number, b: number): boolean {
+    const end = this.end(a);
+    return (
+      this.start(b) - end === 2 && this.text.charCodeAt(end) === 46 && this.text.charCodeAt(end + 1) === 32
+    );
+  }
+
+  /** True when the gap joins two words of one name: a single space, or `. ` after an initial or a title. */
+  nameGapAt(prev: number, next: number): boolean {
+    if (this.spaceGap(prev, next)) return true;
+    return (
+      this.dotSpaceGap(prev, next) &&
+      this.dot(prev) &&
+      (this.shape(prev) === SHAPE_INITIAL || this.has(prev, L.TITLE))
+    );
+  }
+
+  isNameShaped(i: number): boolean {
+    const shape = this.shape(i);
+    return shape === SHAPE_CAP || shape === SHAPE_INITIAL;
+  }
+
+  /** A capitalised, upper-case or initial token. */
+  wordish(i: number): boolean {
+    const shape = this.shape(i);
+    return shape === SHAPE_CAP || shape === SHAPE_UPPER || shape === SHAPE_INITIAL;
+  }
+
+  /** Token `i` holds a hyphen. */
+  hasHyphen(i: number): boolean {
+    for (let k = this.start(i); k < this.end(i); k++) if (this.text.charCodeAt(k) === 45) return true;
+    return false;
+  }
+
+  /**
+   * True when token `i` is NUMBER_RE-shaped (`12`, `221b`): decided on the codes when the token is ASCII
+   * (where the expression is `^[0-9]{1,6}[A-Za-z]?$`), by the expression otherwise. A text of a million
+   * numbers tests every one several times.
+   */
+  houseNumber(i: number): boolean {
+    const { text } = this;
+    const start = this.start(i);
+    const end = this.end(i);
+    for (let k = start; k < end; k++)
+      if (text.charCodeAt(k) >= 128) return NUMBER_RE.test(this.tokens.word(i));
+    let k = start;
+    while (k < end && text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57) k++;
+    const digits = k - start;
+    if (digits < 1 || digits > 6) return false;
+    if (k === end) return true;
+    if (k + 1 !== end) return false;
+    const c = text.charCodeAt(k) | 32;
+    return c >= 97 && c <= 122;
+  }
+
+  /** Token `i` exists and is a house number (`12`, `12a`). */
+  isHouseNumber(i: number): boolean {
+    return i >= 0 && i < this.n && this.shape(i) === SHAPE_NUM && this.houseNumber(i);
+  }
+
+  /** Token `i` exists and is a known, uncommon lower-case name word with list bit `bit`. */
+  nameLike(i: number, bit: number): boolean {
+    return (
+      i < this.n &&
+      this.shape(i) === SHAPE_LOWER &&
+      this.has(i, bit) &&
+      !this.has(i, L.COMMON) &&
+      !this.has(i, L.AMBIG)
+    );
   }
 
   /** True when token `i` starts a sentence or a line. */
   sentenceInitial(i: number): boolean {
     if (i === 0) return true;
-    const prev = this.tokens[i - 1]!;
-    const start = this.tokens[i]!.start;
-    return hasBreak(this.text, prev.end, start) || (prev.dot && start > prev.end);
+    const prevEnd = this.end(i - 1);
+    const start = this.start(i);
+    return hasBreak(this.text, prevEnd, start) || (this.dot(i - 1) && start > prevEnd);
   }
 
-  /** True when the 1, 2 or 3 words before token `i` (as {@link before} joins them) are in `set`. */
+  /** True when the 1, 2 or 3 words before token `i` (joined by one space, lower case) are in `set`. */
   hasPhraseBefore(i: number, set: ReadonlySet<string>): boolean {
     // Every phrase ends with the word just before `i`: most words end none, so stop there.
     if (i === 0) return false;
     const bit = PHRASE_ENDS.get(set);
-    const prev = this.tokens[i - 1]!;
-    if (bit !== undefined ? (prev.lex & bit) === 0 : !lastWords(set).has(prev.lower)) return false;
-    // Built word by word: once a gap breaks the phrase, every longer phrase breaks too.
-    let phrase = '';
+    if (bit !== undefined ? !this.has(i - 1, bit) : !lastWords(set).has(this.lower(i - 1))) return false;
+    // Word by word from the last: once a gap breaks the phrase, every longer phrase breaks too, and once
+    // no phrase of `set` ends with the words read so far, no longer one does. No phrase string is made.
+    let node = phraseTrie(set);
     for (let k = 1; k <= 3; k++) {
       const j = i - k;
       if (j < 0) return false;
-      const tok = this.tokens[j]!;
-      const next = this.tokens[j + 1]!;
-      if (next.start - tok.end > 3 || hasBreak(this.text, tok.end, next.start)) return false;
-      phrase = k === 1 ? tok.lower : tok.lower + ' ' + phrase;
-      if (set.has(phrase)) return true;
+      const tokEnd = this.end(j);
+      const nextStart = this.start(j + 1);
+      if (nextStart - tokEnd > 3 || hasBreak(this.text, tokEnd, nextStart)) return false;
+      const next = node.before.get(this.lower(j));
+      if (next === undefined) return false;
+      if (next.phrase) return true;
+      node = next;
     }
     return false;
   }
 
-  isStop(t: Token): boolean {
-    return has(t, L.STOP) || has(t, L.TITLE);
+  isStop(i: number): boolean {
+    return this.has(i, L.STOP) || this.has(i, L.TITLE);
   }
 
   add(type: NamesType, start: number, end: number, score: number, rule: string, explanation: string): void {
@@ -435,21 +551,21 @@ class Scanner {
   runs(): number[] {
     if (this.runCache !== undefined) return this.runCache;
     const out: number[] = [];
-    const toks = this.tokens;
+    const n = this.n;
     let i = 0;
-    while (i < toks.length) {
-      if (!isNameShaped(toks[i]!)) {
+    while (i < n) {
+      if (!this.isNameShaped(i)) {
         i++;
         continue;
       }
       let j = i;
-      while (j + 1 < toks.length && j - i < 6) {
-        const next = toks[j + 1]!;
-        if (!nameGapAt(this.text, toks[j]!, next)) break;
-        if (isNameShaped(next) || (next.shape === 'upper' && has(next, L.ORG_SUFFIX))) {
+      while (j + 1 < n && j - i < 6) {
+        const next = j + 1;
+        if (!this.nameGapAt(j, next)) break;
+        if (this.isNameShaped(next) || (this.shape(next) === SHAPE_UPPER && this.has(next, L.ORG_SUFFIX))) {
           j++;
-        } else if (has(next, L.PARTICLE) && j + 2 < toks.length && isNameShaped(toks[j + 2]!)) {
-          if (!spaceGap(this.text, next, toks[j + 2]!)) break;
+        } else if (this.has(next, L.PARTICLE) && j + 2 < n && this.isNameShaped(j + 2)) {
+          if (!this.spaceGap(next, j + 2)) break;
           j += 2;
         } else break;
       }
@@ -461,11 +577,9 @@ class Scanner {
   }
 
   people(): void {
-    const toks = this.tokens;
-    // Single-name candidates by token index, for the list rule below: a plain array (one Map entry per
-    // single name was most of the cost on text made of many one-word runs); `singleOrder` keeps their order.
-    const singles: (Candidate | undefined)[] = new Array(toks.length);
-    const singleOrder: number[] = [];
+    // Single-name candidates in token order, for the list rule below (no array or map over all tokens:
+    // most tokens are no single name).
+    const singles: Singles = { tokens: [], cands: [] };
     const runs = this.runs();
     for (let r = 0; r < runs.length; r += 2) {
       const runStart = runs[r]!;
@@ -474,25 +588,25 @@ class Scanner {
       let b = runEnd;
       let titled = false;
       // Leading titles and stop words are context, not name.
-      while (a <= b && (this.isStop(toks[a]!) || toks[a]!.shape === 'initial')) {
-        if (has(toks[a]!, L.TITLE)) titled = true;
-        else if (toks[a]!.shape === 'initial' && a + 1 <= b && !toks[a]!.dot) break;
+      while (a <= b && (this.isStop(a) || this.shape(a) === SHAPE_INITIAL)) {
+        if (this.has(a, L.TITLE)) titled = true;
+        else if (this.shape(a) === SHAPE_INITIAL && a + 1 <= b && !this.dot(a)) break;
         a++;
       }
       // A title inside the run (`Sie Herr Jürgen Schneider`) starts the name.
       for (let k = b - 1; k >= a; k--) {
-        if (has(toks[k]!, L.TITLE)) {
+        if (this.has(k, L.TITLE)) {
           a = k + 1;
           titled = true;
           break;
         }
       }
-      while (b >= a && this.isStop(toks[b]!)) b--;
+      while (b >= a && this.isStop(b)) b--;
       if (a > b) continue;
-      if (!titled && a > 0 && has(toks[a - 1]!, L.TITLE)) titled = true;
-      const n = b - a + 1;
-      const first = toks[a]!;
-      const last = toks[b]!;
+      if (!titled && a > 0 && this.has(a - 1, L.TITLE)) titled = true;
+      const count = b - a + 1;
+      const first = a;
+      const last = b;
       let words = 0;
       let givenHits = 0;
       let surnameHits = 0;
@@ -500,54 +614,49 @@ class Scanner {
       let placeHits = 0;
       let commonHits = 0;
       for (let k = a; k <= b; k++) {
-        const t = toks[k]!;
-        if (t.shape !== 'cap') continue;
+        if (this.shape(k) !== SHAPE_CAP) continue;
         words++;
-        if (has(t, L.COMMON) && !has(t, L.AMBIG)) commonHits++;
-        if (has(t, L.AMBIG)) ambiguousHits++;
-        else if (has(t, L.GIVEN)) givenHits++;
-        else if (has(t, L.SURNAME)) surnameHits++;
-        if (has(t, L.PLACE)) placeHits++;
+        if (this.has(k, L.COMMON) && !this.has(k, L.AMBIG)) commonHits++;
+        if (this.has(k, L.AMBIG)) ambiguousHits++;
+        else if (this.has(k, L.GIVEN)) givenHits++;
+        else if (this.has(k, L.SURNAME)) surnameHits++;
+        if (this.has(k, L.PLACE)) placeHits++;
       }
       if (words === 0) continue;
-      const greeting = !titled && a > 0 && has(toks[a - 1]!, L.CUE_STRONG);
+      const lastEnd = this.end(last);
+      const greeting = !titled && a > 0 && this.has(a - 1, L.CUE_STRONG);
       const strongCue =
         titled ||
-        (a > 0 && has(toks[a - 1]!, L.CUE_STRONG) && !this.sentenceBreakBefore(a)) ||
+        (a > 0 && this.has(a - 1, L.CUE_STRONG) && !this.sentenceBreakBefore(a)) ||
         this.hasPhraseBefore(a, PERSON_PHRASES) ||
-        (a > 0 &&
-          isWord(toks[a - 1]!, 'name') &&
-          /^\s*[:?]\s*$/u.test(gapBetween(this.text, toks[a - 1]!, first)));
+        (a > 0 && this.isWord(a - 1, 'name') && /^\s*[:?]\s*$/u.test(this.gap(a - 1, first)));
       const weakCue =
-        (a > 0 && has(toks[a - 1]!, L.CUE_WEAK)) ||
-        (this.text.charCodeAt(last.end) === 39 && this.text.charCodeAt(last.end + 1) === 115) ||
+        (a > 0 && this.has(a - 1, L.CUE_WEAK)) ||
+        (this.text.charCodeAt(lastEnd) === 39 && this.text.charCodeAt(lastEnd + 1) === 115) ||
         // Cheap pre-check: the verb pattern starts with a space.
-        (this.text.charCodeAt(last.end) === 32 &&
+        (this.text.charCodeAt(lastEnd) === 32 &&
           /^ (?:said|says|is|was|had|lives|from|of|will|spent|shouted)\b/u.test(
-            this.text.slice(last.end, last.end + 10),
+            this.text.slice(lastEnd, lastEnd + 10),
           ));
       const initial = this.sentenceInitial(a);
-      const firstKnown = has(first, L.GIVEN) && !has(first, L.AMBIG);
-      const lastKnown = has(last, L.SURNAME) || has(last, L.GIVEN);
+      const firstKnown = this.has(first, L.GIVEN) && !this.has(first, L.AMBIG);
+      const lastKnown = this.has(last, L.SURNAME) || this.has(last, L.GIVEN);
       let score = 0;
       let why = '';
-      if (n >= 2) {
-        if (firstKnown && (lastKnown || last.shape === 'cap')) {
+      if (count >= 2) {
+        if (firstKnown && (lastKnown || this.shape(last) === SHAPE_CAP)) {
           score = lastKnown ? 0.9 : 0.8;
           why = 'given name followed by a capitalised surname';
         } else if (givenHits + surnameHits + ambiguousHits >= 2 && givenHits + surnameHits >= 1) {
           score = 0.75;
           why = 'several name words in the gazetteer';
-        } else if (lastKnown && !has(last, L.AMBIG) && n <= 4) {
+        } else if (lastKnown && !this.has(last, L.AMBIG) && count <= 4) {
           score = 0.6;
           why = 'capitalised words ending in a known surname';
-        } else if (commonHits === 0 && placeHits === 0 && ambiguousHits === 0 && n <= 3) {
+        } else if (commonHits === 0 && placeHits === 0 && ambiguousHits === 0 && count <= 3) {
           score =
             initial &&
-            !(
-              this.text.charCodeAt(last.end) === 32 &&
-              /^ \p{Ll}/u.test(this.text.slice(last.end, last.end + 2))
-            )
+            !(this.text.charCodeAt(lastEnd) === 32 && /^ \p{Ll}/u.test(this.text.slice(lastEnd, lastEnd + 2)))
               ? 0.3
               : UNKNOWN_PAIR_SCORE;
           why = 'capitalised words that are not common words';
@@ -557,20 +666,25 @@ class Scanner {
         }
         if (placeHits === words && !strongCue) score = Math.min(score, 0.3);
       } else {
-        const known = (has(first, L.GIVEN) || has(first, L.SURNAME)) && !has(first, L.AMBIG);
-        if (first.shape !== 'cap') continue;
+        const known = (this.has(first, L.GIVEN) || this.has(first, L.SURNAME)) && !this.has(first, L.AMBIG);
+        if (this.shape(first) !== SHAPE_CAP) continue;
         if (known) {
           score = initial ? 0.4 : 0.5;
           why = 'name in the gazetteer';
-        } else if (!initial && !has(first, L.COMMON) && !this.isStop(first) && !has(first, L.PLACE)) {
+        } else if (
+          !initial &&
+          !this.has(first, L.COMMON) &&
+          !this.isStop(first) &&
+          !this.has(first, L.PLACE)
+        ) {
           score = 0.35;
           why = 'capitalised word that is not a common word';
         } else {
           score = 0.2;
           why = 'capitalised word';
         }
-        if (has(first, L.PLACE) && !strongCue) score = Math.min(score, 0.3);
-        if (has(first, L.ORG)) score = Math.min(score, 0.3);
+        if (this.has(first, L.PLACE) && !strongCue) score = Math.min(score, 0.3);
+        if (this.has(first, L.ORG)) score = Math.min(score, 0.3);
       }
       if (strongCue) {
         score = Math.max(score + 0.3, greeting && givenHits + surnameHits === 0 ? 0.6 : 0.75);
@@ -579,34 +693,34 @@ class Scanner {
         score += 0.1;
         why += ' near a person cue';
       }
-      if (has(last, L.ORG_SUFFIX) || has(toks[runEnd]!, L.ORG_SUFFIX)) score = Math.min(score, 0.3);
-      if (has(last, L.STREET_SUFFIX) && n >= 2) score = Math.min(score, 0.3);
+      if (this.has(last, L.ORG_SUFFIX) || this.has(runEnd, L.ORG_SUFFIX)) score = Math.min(score, 0.3);
+      if (this.has(last, L.STREET_SUFFIX) && count >= 2) score = Math.min(score, 0.3);
       // Ordinary words ("Family Day", "Hello World") are not names, whatever the cue says.
-      if (commonHits > 0 && (n === 1 || givenHits + surnameHits === 0)) score = Math.min(score, 0.35);
+      if (commonHits > 0 && (count === 1 || givenHits + surnameHits === 0)) score = Math.min(score, 0.35);
       // Speaker labels (`Ella: What a wife`) and vocatives (`Cora, can I…`) at a line start.
-      if (n === 1 && initial && score >= 0.4 && score < 0.6) {
-        const after = this.text.slice(last.end, last.end + 3);
+      if (count === 1 && initial && score >= 0.4 && score < 0.6) {
+        const after = this.text.slice(lastEnd, lastEnd + 3);
         if (/^:|^, [\p{Ll}]/u.test(after) && this.lineStart(a)) {
           score = 0.6;
           why += ' as a speaker label or vocative';
         }
       }
-      this.add('PERSON', first.start, last.end, score, n >= 2 ? '.full-name' : '.single-name', why);
-      if (n === 1) {
-        singles[a] = this.out.at(-1)!;
-        singleOrder.push(a);
+      this.add('PERSON', this.start(first), lastEnd, score, count >= 2 ? '.full-name' : '.single-name', why);
+      if (count === 1) {
+        singles.tokens.push(a);
+        singles.cands.push(this.out.at(-1)!);
       }
     }
-    this.listOfNames(singles, singleOrder);
+    this.listOfNames(singles);
     this.lowerCaseNames();
   }
 
   /** `Kevin, Brittany and Terri`: single names coordinated with a known name are names too. */
-  listOfNames(singles: readonly (Candidate | undefined)[], order: readonly number[]): void {
-    for (const i of order) {
-      const c = singles[i]!;
+  listOfNames(singles: Singles): void {
+    for (let p = 0; p < singles.tokens.length; p++) {
+      const c = singles.cands[p]!;
       if (c.score >= 0.6 || c.score < 0.2) continue;
-      const known = this.knownNeighbours(singles, i);
+      const known = this.knownNeighbours(singles, p);
       if ((c.score >= 0.4 && known >= 1) || known >= 2) {
         c.score = 0.6;
         c.explanation += ' in a list of names';
@@ -616,37 +730,56 @@ class Scanner {
 
   /** Tokens `i` and `j` are joined as list items (`, `, ` & `, `,`). */
   private linked(i: number, j: number): boolean {
-    const gap = gapBetween(this.text, this.tokens[i]!, this.tokens[j]!);
+    const gap = this.gap(i, j);
     return gap === ', ' || gap === ' & ' || gap === ',';
   }
 
   /** How many coordinated neighbours of the single name at `i` are known names (score at least 0.4). */
-  private knownNeighbours(singles: readonly (Candidate | undefined)[], i: number): number {
-    const toks = this.tokens;
+  private knownNeighbours(singles: Singles, p: number): number {
+    const i = singles.tokens[p]!;
     let count = 0;
-    if (singleAt(singles, i + 1) !== undefined && this.linked(i, i + 1)) count += knownAt(singles, i + 1);
-    if (singleAt(singles, i - 1) !== undefined && this.linked(i - 1, i)) count += knownAt(singles, i - 1);
-    const and = toks[i + 1];
-    if (and && (isWord(and, 'and') || isWord(and, 'or')) && singleAt(singles, i + 2) !== undefined)
-      count += knownAt(singles, i + 2);
-    const and2 = toks[i - 1];
-    if (and2 && (isWord(and2, 'and') || isWord(and2, 'or')) && singleAt(singles, i - 2) !== undefined)
-      count += knownAt(singles, i - 2);
+    const next = singleNear(singles, p, i + 1);
+    if (next !== undefined && this.linked(i, i + 1)) count += known(next);
+    const prev = i > 0 ? singleNear(singles, p, i - 1) : undefined;
+    if (prev !== undefined && this.linked(i - 1, i)) count += known(prev);
+    const and = i + 1;
+    if (and < this.n && (this.isWord(and, 'and') || this.isWord(and, 'or'))) {
+      const after = singleNear(singles, p, i + 2);
+      if (after !== undefined) count += known(after);
+    }
+    const and2 = i - 1;
+    if (and2 >= 0 && (this.isWord(and2, 'and') || this.isWord(and2, 'or'))) {
+      const before = i > 1 ? singleNear(singles, p, i - 2) : undefined;
+      if (before !== undefined) count += known(before);
+    }
     return count;
   }
 
   /** Names written in lower case (`my name is lena andersson`): both words must be known, uncommon names. */
   lowerCaseNames(): void {
-    const toks = this.tokens;
-    for (let i = 0; i < toks.length; i++) {
-      const t = toks[i]!;
-      if (!nameLike(t, L.GIVEN)) continue;
-      const next = toks[i + 1];
-      if (nameLike(next, L.SURNAME) && spaceGap(this.text, t, next!)) {
-        this.add('PERSON', t.start, next!.end, 0.6, '.lower-case', 'given name and surname in lower case');
+    const n = this.n;
+    for (let i = 0; i < n; i++) {
+      if (!this.nameLike(i, L.GIVEN)) continue;
+      const next = i + 1;
+      if (this.nameLike(next, L.SURNAME) && this.spaceGap(i, next)) {
+        this.add(
+          'PERSON',
+          this.start(i),
+          this.end(next),
+          0.6,
+          '.lower-case',
+          'given name and surname in lower case',
+        );
         i++;
-      } else if (this.hasPhraseBefore(i, PERSON_PHRASES) || TITLES.has(toks[i - 1]?.lower ?? '')) {
-        this.add('PERSON', t.start, t.end, 0.6, '.lower-case', 'name in lower case after a person cue');
+      } else if (this.hasPhraseBefore(i, PERSON_PHRASES) || (i > 0 && TITLES.has(this.lower(i - 1)))) {
+        this.add(
+          'PERSON',
+          this.start(i),
+          this.end(i),
+          0.6,
+          '.lower-case',
+          'name in lower case after a person cue',
+        );
       }
     }
   }
@@ -654,40 +787,40 @@ class Scanner {
   /** Index of the first token starting at or after `offset`, or -1 (binary search). */
   firstTokenFrom(offset: number): number {
     let lo = 0;
-    let hi = this.tokens.length;
+    let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.tokens[mid]!.start < offset) lo = mid + 1;
+      if (this.start(mid) < offset) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.tokens.length ? lo : -1;
+    return lo < this.n ? lo : -1;
   }
 
   /** True when token `i` is the first token on its line. */
   lineStart(i: number): boolean {
     if (i === 0) return true;
-    return gapBetween(this.text, this.tokens[i - 1]!, this.tokens[i]!).includes('\n');
+    return this.gap(i - 1, i).includes('\n');
   }
 
   sentenceBreakBefore(i: number): boolean {
-    return i > 0 && hasBreak(this.text, this.tokens[i - 1]!.end, this.tokens[i]!.start);
+    return i > 0 && hasBreak(this.text, this.end(i - 1), this.start(i));
   }
 
   places(): void {
-    const { tokens: toks, gz } = this;
+    const { n, gz } = this;
     const maxN = gz.maxPhraseTokens;
     let i = 0;
-    while (i < toks.length) {
-      const t = toks[i]!;
-      if (t.shape !== 'cap' && t.shape !== 'upper') {
+    while (i < n) {
+      const shape = this.shape(i);
+      if (shape !== SHAPE_CAP && shape !== SHAPE_UPPER) {
         // `we moved here from tunisia`: a known place in lower case after a strong place cue.
-        if (t.shape === 'lower' && this.hasPhraseBefore(i, LOCATION_STRONG_PHRASES)) {
+        if (shape === SHAPE_LOWER && this.hasPhraseBefore(i, LOCATION_STRONG_PHRASES)) {
           const end = this.placeEnd(i, maxN);
           if (end >= 0) {
             this.add(
               'LOCATION',
-              t.start,
-              toks[end]!.end,
+              this.start(i),
+              this.end(end),
               0.7,
               '.lower-cue',
               'known place in lower case after a place cue',
@@ -703,22 +836,23 @@ class Scanner {
       const matchEnd = this.placeEnd(i, maxN);
       const cue = this.hasPhraseBefore(i, LOCATION_PHRASES);
       const strong = this.hasPhraseBefore(i, LOCATION_STRONG_PHRASES) || this.placeLabelBefore(i);
+      const tEnd = this.end(i);
       // `Mobile: 0490 39 07 81`: a one-word place used as the label of a phone or fax number.
-      if (matchEnd === i && /^:[ \t]*[+(\d]/u.test(this.text.slice(t.end, t.end + 4))) {
+      if (matchEnd === i && /^:[ \t]*[+(\d]/u.test(this.text.slice(tEnd, tEnd + 4))) {
         i++;
         continue;
       }
       if (matchEnd >= 0) {
         const single = matchEnd === i;
         let score = 0.75;
-        if (single && (has(t, L.GIVEN) || has(t, L.SURNAME))) score = 0.45;
-        if (single && this.isStop(t)) score = 0.3;
-        if (single && t.shape === 'upper' && t.text.length <= 3) score = 0.3;
+        if (single && (this.has(i, L.GIVEN) || this.has(i, L.SURNAME))) score = 0.45;
+        if (single && this.isStop(i)) score = 0.3;
+        if (single && shape === SHAPE_UPPER && this.size(i) <= 3) score = 0.3;
         if (cue) score += 0.15;
         this.add(
           'LOCATION',
-          t.start,
-          toks[matchEnd]!.end,
+          this.start(i),
+          this.end(matchEnd),
           score,
           '.gazetteer',
           'place name in the gazetteer',
@@ -727,18 +861,25 @@ class Scanner {
         continue;
       }
       const prefixed =
-        has(t, L.PLACE_PREFIX) &&
-        i + 1 < toks.length &&
-        toks[i + 1]!.shape === t.shape &&
-        spaceGap(this.text, t, toks[i + 1]!) &&
-        !this.isStop(toks[i + 1]!);
-      if (strong && (!this.isStop(t) || prefixed)) {
+        this.has(i, L.PLACE_PREFIX) &&
+        i + 1 < n &&
+        this.shape(i + 1) === shape &&
+        this.spaceGap(i, i + 1) &&
+        !this.isStop(i + 1);
+      if (strong && (!this.isStop(i) || prefixed)) {
         let j = i;
-        while (j + 1 < toks.length && j - i < 3 && toks[j + 1]!.shape === t.shape) {
-          if (!spaceGap(this.text, toks[j]!, toks[j + 1]!)) break;
+        while (j + 1 < n && j - i < 3 && this.shape(j + 1) === shape) {
+          if (!this.spaceGap(j, j + 1)) break;
           j++;
         }
-        this.add('LOCATION', t.start, toks[j]!.end, 0.65, '.context', 'capitalised words after a place cue');
+        this.add(
+          'LOCATION',
+          this.start(i),
+          this.end(j),
+          0.65,
+          '.context',
+          'capitalised words after a place cue',
+        );
         i = j + 1;
         continue;
       }
@@ -751,20 +892,22 @@ class Scanner {
    * an organisation noun that ends the noun phrase (not `is a bank manager`).
    */
   describedAsOrganisation(runEnd: number): boolean {
-    const toks = this.tokens;
-    const is = toks[runEnd + 1];
-    const art = toks[runEnd + 2];
-    if (is?.lower !== 'is' || (art?.lower !== 'a' && art?.lower !== 'an')) return false;
-    for (let k = runEnd + 3; k < toks.length && k <= runEnd + 8; k++) {
-      const t = toks[k]!;
-      if (k > runEnd + 1 && hasBreak(this.text, toks[k - 1]!.end, t.start)) return false;
-      if (!has(t, L.ORG_NOUN)) continue;
-      const next = toks[k + 1];
+    const n = this.n;
+    const is = runEnd + 1;
+    const art = runEnd + 2;
+    if (is >= n || this.lower(is) !== 'is') return false;
+    if (art >= n) return false;
+    const artLower = this.lower(art);
+    if (artLower !== 'a' && artLower !== 'an') return false;
+    for (let k = runEnd + 3; k < n && k <= runEnd + 8; k++) {
+      if (k > runEnd + 1 && hasBreak(this.text, this.end(k - 1), this.start(k))) return false;
+      if (!this.has(k, L.ORG_NOUN)) continue;
+      const next = k + 1;
       return (
-        next === undefined ||
-        hasBreak(this.text, t.end, next.start) ||
-        /,/u.test(gapBetween(this.text, t, next)) ||
-        has(next, L.ORG_NOUN_FOLLOWER)
+        next >= n ||
+        hasBreak(this.text, this.end(k), this.start(next)) ||
+        /,/u.test(this.gap(k, next)) ||
+        this.has(next, L.ORG_NOUN_FOLLOWER)
       );
     }
     return false;
@@ -772,20 +915,17 @@ class Scanner {
 
   /** Index of the last token of the longest gazetteer place starting at token `i`, or -1. */
   placeEnd(i: number, maxN: number): number {
-    const toks = this.tokens;
-    const first = toks[i]!;
     // One word, unless a multi-word place starts with this word.
-    if ((first.lex & L.PLACE_HEAD) === 0 || maxN < 2) return has(first, L.PLACE) ? i : -1;
+    if (!this.has(i, L.PLACE_HEAD) || maxN < 2) return this.has(i, L.PLACE) ? i : -1;
     let matchEnd = -1;
     let key = '';
-    for (let j = i; j < toks.length && j - i < maxN; j++) {
+    for (let j = i; j < this.n && j - i < maxN; j++) {
       if (j > i) {
-        const prev = toks[j - 1]!;
-        if (!spaceGap(this.text, prev, toks[j]!) && !(dotSpaceGap(this.text, prev, toks[j]!) && prev.dot))
-          break;
+        const prev = j - 1;
+        if (!this.spaceGap(prev, j) && !(this.dotSpaceGap(prev, j) && this.dot(prev))) break;
         key += ' ';
       }
-      key += toks[j]!.lower;
+      key += this.lower(j);
       if (this.gz.places.has(key)) matchEnd = j;
     }
     return matchEnd;
@@ -794,35 +934,33 @@ class Scanner {
   /** True when token `i` follows a place field label (`Where: …`, `Location: …`). */
   placeLabelBefore(i: number): boolean {
     if (i === 0) return false;
-    const prev = this.tokens[i - 1]!;
-    return has(prev, L.PLACE_LABEL) && /^:[ \t]{1,12}$/u.test(gapBetween(this.text, prev, this.tokens[i]!));
+    return this.has(i - 1, L.PLACE_LABEL) && /^:[ \t]{1,12}$/u.test(this.gap(i - 1, i));
   }
 
   organizations(): void {
-    const { tokens: toks, gz, text } = this;
+    const { n, gz } = this;
     const runs = this.runs();
     for (let r = 0; r < runs.length; r += 2) {
       const runStart = runs[r]!;
       const runEnd = runs[r + 1]!;
       let a = runStart;
-      while (a <= runEnd && this.isStop(toks[a]!) && !has(toks[a]!, L.ORG_SUFFIX)) a++;
+      while (a <= runEnd && this.isStop(a) && !this.has(a, L.ORG_SUFFIX)) a++;
       if (a > runEnd) continue;
       // Name followed by a legal form or an organisation word.
       let suffixAt = -1;
       for (let k = runEnd; k > a; k--) {
         // The lexicon bit of ORG_SUFFIXES (a token never holds a dot).
-        if (has(toks[k]!, L.ORG_SUFFIX)) {
+        if (this.has(k, L.ORG_SUFFIX)) {
           suffixAt = k;
           break;
         }
       }
       if (suffixAt > a) {
-        const suffix = toks[suffixAt]!;
-        const legal = has(suffix, L.ORG_LEGAL);
-        const end = suffix.dot && legal ? suffix.end + 1 : suffix.end;
+        const legal = this.has(suffixAt, L.ORG_LEGAL);
+        const end = this.dot(suffixAt) && legal ? this.end(suffixAt) + 1 : this.end(suffixAt);
         this.add(
           'ORGANIZATION',
-          toks[a]!.start,
+          this.start(a),
           end,
           legal ? 0.9 : 0.7,
           '.suffix',
@@ -832,13 +970,13 @@ class Scanner {
       }
       // Known organisation names.
       let matched = -1;
-      if ((toks[a]!.lex & L.ORG_HEAD) === 0) {
+      if (!this.has(a, L.ORG_HEAD)) {
         // One word, unless a multi-word organisation starts with this word.
-        if (has(toks[a]!, L.ORG)) matched = a;
+        if (this.has(a, L.ORG)) matched = a;
       } else {
         let key = '';
         for (let k = a; k <= runEnd; k++) {
-          key += (k > a ? ' ' : '') + toks[k]!.lower;
+          key += (k > a ? ' ' : '') + this.lower(k);
           if (gz.organizations.has(key)) matched = k;
         }
       }
@@ -846,31 +984,31 @@ class Scanner {
         const score = this.hasPhraseBefore(a, ORG_PHRASES) ? 0.85 : 0.7;
         this.add(
           'ORGANIZATION',
-          toks[a]!.start,
-          toks[matched]!.end,
+          this.start(a),
+          this.end(matched),
           score,
           '.gazetteer',
           'organisation in the gazetteer',
         );
         continue;
       }
-      if (a === runStart && !this.isStop(toks[a]!) && this.describedAsOrganisation(runEnd)) {
+      if (a === runStart && !this.isStop(a) && this.describedAsOrganisation(runEnd)) {
         this.add(
           'ORGANIZATION',
-          toks[a]!.start,
-          toks[runEnd]!.end,
+          this.start(a),
+          this.end(runEnd),
           0.7,
           '.described',
           'name described as a company, agency or similar',
         );
         continue;
       }
-      if (this.hasPhraseBefore(a, ORG_PHRASES) && !this.isStop(toks[a]!)) {
+      if (this.hasPhraseBefore(a, ORG_PHRASES) && !this.isStop(a)) {
         // An explicit employment cue (`I work for X`) outweighs surname-only person evidence.
         this.add(
           'ORGANIZATION',
-          toks[a]!.start,
-          toks[runEnd]!.end,
+          this.start(a),
+          this.end(runEnd),
           this.hasPhraseBefore(a, ORG_EMPLOYER_PHRASES) ? 0.7 : 0.6,
           '.context',
           'capitalised name after an employer cue',
@@ -879,63 +1017,79 @@ class Scanner {
       }
       // Hyphenated surname pairs (`Mayo-Walters`), a common firm-name shape.
       if (runStart === runEnd) {
-        const t = toks[a]!;
         // Exactly one hyphen: checked before splitting (most single words have none, and their lower-case
         // form is not made to find out).
-        const dash = hasHyphen(text, t) ? t.lower.indexOf('-') : -1;
-        const parts = dash !== -1 && t.lower.indexOf('-', dash + 1) === -1 ? t.lower.split('-') : [];
+        const lower = this.hasHyphen(a) ? this.lower(a) : '';
+        const dash = lower === '' ? -1 : lower.indexOf('-');
+        const parts = dash !== -1 && lower.indexOf('-', dash + 1) === -1 ? lower.split('-') : [];
         if (
           parts.length === 2 &&
-          t.shape === 'cap' &&
+          this.shape(a) === SHAPE_CAP &&
           parts.every((p) => gz.surnames.has(p) && !gz.given.has(p))
         ) {
-          this.add('ORGANIZATION', t.start, t.end, 0.6, '.surname-pair', 'two surnames joined by a hyphen');
+          this.add(
+            'ORGANIZATION',
+            this.start(a),
+            this.end(a),
+            0.6,
+            '.surname-pair',
+            'two surnames joined by a hyphen',
+          );
         }
       }
     }
     // `Hawkins, Richardson and Santana`: three surnames in a law-firm pattern.
-    for (let i = 0; i + 3 < toks.length; i++) {
+    for (let i = 0; i + 3 < n; i++) {
       // `and` first: almost every position fails there, before any other token is read.
-      const t2 = toks[i + 2]!;
-      if (!isWord(t2, 'and')) continue;
-      const t0 = toks[i]!;
-      const t1 = toks[i + 1]!;
-      const t3 = toks[i + 3]!;
-      if (gapBetween(text, t0, t1) !== ', ') continue;
-      if (!spaceGap(text, t1, t2) || !spaceGap(text, t2, t3)) continue;
+      const t2 = i + 2;
+      if (!this.isWord(t2, 'and')) continue;
+      const t0 = i;
+      const t1 = i + 1;
+      const t3 = i + 3;
+      if (this.gap(t0, t1) !== ', ') continue;
+      if (!this.spaceGap(t1, t2) || !this.spaceGap(t2, t3)) continue;
       const names = [t0, t1, t3];
-      if (!names.every((t) => t.shape === 'cap' || (t.shape === 'lower' && has(t, L.SURNAME)))) continue;
-      const surnames = names.filter((t) => has(t, L.SURNAME) && !has(t, L.GIVEN)).length;
+      if (
+        !names.every(
+          (t) => this.shape(t) === SHAPE_CAP || (this.shape(t) === SHAPE_LOWER && this.has(t, L.SURNAME)),
+        )
+      )
+        continue;
+      const surnames = names.filter((t) => this.has(t, L.SURNAME) && !this.has(t, L.GIVEN)).length;
       // `our 3 founders: Monjeau, Graves and Reed` is a list of people, not a firm.
-      if (i > 0 && /:\s*$/u.test(gapBetween(text, toks[i - 1]!, t0))) continue;
+      if (i > 0 && /:\s*$/u.test(this.gap(i - 1, t0))) continue;
       if (surnames < 2) continue;
-      this.add('ORGANIZATION', t0.start, t3.end, 0.85, '.firm-name', 'three surnames in a firm-name pattern');
+      this.add(
+        'ORGANIZATION',
+        this.start(t0),
+        this.end(t3),
+        0.85,
+        '.firm-name',
+        'three surnames in a firm-name pattern',
+      );
     }
   }
 
   addresses(): void {
-    const { tokens: toks, text } = this;
-    const n = toks.length;
+    const { n, text } = this;
     for (let i = 0; i < n; i++) {
-      const t = toks[i]!;
+      const shape = this.shape(i);
       // A: `1668 Glyn St`, `159 Eleftheriou Venizelou str`.
-      if (isHouseNumber(text, t)) {
+      if (this.isHouseNumber(i)) {
         let j = i + 1;
         let hit = -1;
         while (j < n && j - i <= 5) {
-          const tj = toks[j]!;
-          const prev = toks[j - 1]!;
-          if (!spaceGap(text, prev, tj) && !(dotSpaceGap(text, prev, tj) && prev.dot)) break;
-          if (j > i + 1 && has(tj, L.STREET_SUFFIX)) hit = j;
-          if (!wordish(tj) && !has(tj, L.PARTICLE) && !has(tj, L.STREET_SUFFIX)) break;
+          const prev = j - 1;
+          if (!this.spaceGap(prev, j) && !(this.dotSpaceGap(prev, j) && this.dot(prev))) break;
+          if (j > i + 1 && this.has(j, L.STREET_SUFFIX)) hit = j;
+          if (!this.wordish(j) && !this.has(j, L.PARTICLE) && !this.has(j, L.STREET_SUFFIX)) break;
           j++;
         }
         if (hit > 0) {
-          const last = toks[hit]!;
-          const end = last.dot && last.lower.length <= 4 ? last.end + 1 : last.end;
+          const end = this.dot(hit) && this.lower(hit).length <= 4 ? this.end(hit) + 1 : this.end(hit);
           this.add(
             'STREET_ADDRESS',
-            t.start,
+            this.start(i),
             this.extendUnit(hit, end),
             0.85,
             '.number-street',
@@ -946,31 +1100,31 @@ class Scanner {
       }
       // B: `Hauptstraße 5`, `Erzsébet tér 19.`, `Søndergade 52`.
       if (
-        (t.shape === 'cap' || t.shape === 'lower' || t.shape === 'upper') &&
-        isHouseNumber(text, toks[i + 1])
+        (shape === SHAPE_CAP || shape === SHAPE_LOWER || shape === SHAPE_UPPER) &&
+        this.isHouseNumber(i + 1)
       ) {
-        const num = toks[i + 1]!;
-        if (!spaceGap(text, t, num) && !(gapBetween(text, t, num) === '. ' && t.dot)) continue;
-        const lower = t.lower;
+        const num = i + 1;
+        if (!this.spaceGap(i, num) && !(this.gap(i, num) === '. ' && this.dot(i))) continue;
+        const lower = this.lower(i);
         const streety =
           STREET_WORDS.has(lower) ||
           STREET_ENDINGS.some((e) => lower.length >= e.length + 3 && lower.endsWith(e));
         const cue = this.hasPhraseBefore(i, ADDRESS_CUES) || this.nearAddressWord(i);
-        if (streety || (cue && t.shape === 'cap' && !this.isStop(t))) {
+        if (streety || (cue && shape === SHAPE_CAP && !this.isStop(i))) {
           let a = i;
-          while (a - 1 >= 0 && a - i > -3 && wordish(toks[a - 1]!) && !this.isStop(toks[a - 1]!)) {
-            if (!spaceGap(text, toks[a - 1]!, toks[a]!)) break;
+          while (a - 1 >= 0 && a - i > -3 && this.wordish(a - 1) && !this.isStop(a - 1)) {
+            if (!this.spaceGap(a - 1, a)) break;
             a--;
           }
           // A leading house number (`9721 Dalmatinova 43`) belongs to the same address.
-          if (a > 0 && isHouseNumber(text, toks[a - 1]) && spaceGap(text, toks[a - 1]!, toks[a]!)) a--;
-          const end = num.end;
+          if (a > 0 && this.isHouseNumber(a - 1) && this.spaceGap(a - 1, a)) a--;
+          const end = this.end(num);
           // `Erzsébet tér 19.` keeps its ordinal dot unless the dot ends the sentence.
           const withDot =
-            num.dot && /^\.[ \t]{0,4}(?:\n|\p{Ll}|,)/u.test(text.slice(num.end, num.end + 7)) ? end + 1 : end;
+            this.dot(num) && /^\.[ \t]{0,4}(?:\n|\p{Ll}|,)/u.test(text.slice(end, end + 7)) ? end + 1 : end;
           this.add(
             'STREET_ADDRESS',
-            toks[a]!.start,
+            this.start(a),
             this.extendUnit(i + 1, withDot),
             streety ? 0.8 : 0.55,
             streety ? '.street-number' : '.name-number',
@@ -980,27 +1134,25 @@ class Scanner {
         }
       }
       // C: `Rue de la Paix`, `31 Rue Al Imam Al Bakri`, `Via Roma 12`.
-      if (has(t, L.STREET_PREFIX) && (t.shape === 'cap' || isHouseNumber(text, toks[i - 1]))) {
+      if (this.has(i, L.STREET_PREFIX) && (shape === SHAPE_CAP || this.isHouseNumber(i - 1))) {
         let j = i + 1;
         let lastName = -1;
         while (j < n && j - i <= 6) {
-          const tj = toks[j]!;
-          if (!spaceGap(text, toks[j - 1]!, tj)) break;
-          if (wordish(tj)) lastName = j;
-          else if (!has(tj, L.PARTICLE)) break;
+          if (!this.spaceGap(j - 1, j)) break;
+          if (this.wordish(j)) lastName = j;
+          else if (!this.has(j, L.PARTICLE)) break;
           j++;
         }
         if (lastName > i) {
           let a = i;
-          if (i > 0 && isHouseNumber(text, toks[i - 1]) && spaceGap(text, toks[i - 1]!, t)) a = i - 1;
+          if (i > 0 && this.isHouseNumber(i - 1) && this.spaceGap(i - 1, i)) a = i - 1;
           let endTok = lastName;
-          const after = toks[lastName + 1];
-          if (isHouseNumber(text, after) && /^,? $/u.test(gapBetween(text, toks[lastName]!, after!)))
-            endTok = lastName + 1;
+          const after = lastName + 1;
+          if (this.isHouseNumber(after) && /^,? $/u.test(this.gap(lastName, after))) endTok = lastName + 1;
           this.add(
             'STREET_ADDRESS',
-            toks[a]!.start,
-            this.extendUnit(endTok, toks[endTok]!.end),
+            this.start(a),
+            this.extendUnit(endTok, this.end(endTok)),
             a < i || endTok > lastName ? 0.8 : 0.65,
             '.street-prefix',
             'street type followed by a street name',
@@ -1009,14 +1161,14 @@ class Scanner {
         }
       }
       // F: `03751 Gerrit Achterberghove 137`: house number, name words, number.
-      if (isHouseNumber(text, t)) {
+      if (this.isHouseNumber(i)) {
         let j = i + 1;
-        while (j < n && j - i <= 4 && wordish(toks[j]!) && spaceGap(text, toks[j - 1]!, toks[j]!)) j++;
-        if (j > i + 1 && j < n && isHouseNumber(text, toks[j]) && spaceGap(text, toks[j - 1]!, toks[j]!)) {
+        while (j < n && j - i <= 4 && this.wordish(j) && this.spaceGap(j - 1, j)) j++;
+        if (j > i + 1 && j < n && this.isHouseNumber(j) && this.spaceGap(j - 1, j)) {
           this.add(
             'STREET_ADDRESS',
-            t.start,
-            this.extendUnit(j, toks[j]!.end),
+            this.start(i),
+            this.extendUnit(j, this.end(j)),
             0.7,
             '.number-name-number',
             'number, street name and number',
@@ -1025,16 +1177,21 @@ class Scanner {
         }
       }
       // G: `Elisabeth Parks`, `Philip Bypass`: capitalised name ending in a street type, no number.
-      if (t.shape === 'cap' && (i === 0 || !wordish(toks[i - 1]!) || !spaceGap(text, toks[i - 1]!, t))) {
-        const g = this.tokens;
+      if (shape === SHAPE_CAP && (i === 0 || !this.wordish(i - 1) || !this.spaceGap(i - 1, i))) {
         let j = i;
-        while (j + 1 < n && j - i < 3 && g[j + 1]!.shape === 'cap' && spaceGap(text, g[j]!, g[j + 1]!)) j++;
-        const last = g[j]!;
-        if (j > i && has(last, L.STREET_SUFFIX) && !has(t, L.COMMON) && !this.isStop(t) && !has(t, L.PLACE)) {
-          const end = last.dot && last.lower.length <= 4 ? last.end + 1 : last.end;
+        while (j + 1 < n && j - i < 3 && this.shape(j + 1) === SHAPE_CAP && this.spaceGap(j, j + 1)) j++;
+        const last = j;
+        if (
+          j > i &&
+          this.has(last, L.STREET_SUFFIX) &&
+          !this.has(i, L.COMMON) &&
+          !this.isStop(i) &&
+          !this.has(i, L.PLACE)
+        ) {
+          const end = this.dot(last) && this.lower(last).length <= 4 ? this.end(last) + 1 : this.end(last);
           this.add(
             'STREET_ADDRESS',
-            t.start,
+            this.start(i),
             end,
             0.6,
             '.street-type',
@@ -1043,50 +1200,62 @@ class Scanner {
         }
       }
       // D: `Suite 501`, `Apt. 656`.
-      if (has(t, L.UNIT) && isHouseNumber(text, toks[i + 1])) {
-        const gap = gapBetween(text, t, toks[i + 1]!);
+      if (this.has(i, L.UNIT) && this.isHouseNumber(i + 1)) {
+        const gap = this.gap(i, i + 1);
         if (gap === ' ' || gap === '. ') {
-          this.add('STREET_ADDRESS', t.start, toks[i + 1]!.end, 0.6, '.unit', 'apartment or suite number');
+          this.add(
+            'STREET_ADDRESS',
+            this.start(i),
+            this.end(i + 1),
+            0.6,
+            '.unit',
+            'apartment or suite number',
+          );
         }
       }
       // E and the post-office boxes below start with `U` or `P` (USNS…, P.O., PO, Postfach, PSC): most
       // tokens skip their string comparisons.
-      const lead = text.charCodeAt(t.start);
+      const start = this.start(i);
+      const lead = text.charCodeAt(start);
       if (lead === 85 || lead === 80) {
         // E: US military addresses `PSC 0413, Box 8144`, `USNS Møller\nFPO AA 85844`.
         if (
-          (t.text === 'USNS' || t.text === 'USNV' || t.text === 'USS' || t.text === 'USCGC') &&
-          toks[i + 1]?.shape === 'cap'
+          (this.wordIs(i, 'USNS') ||
+            this.wordIs(i, 'USNV') ||
+            this.wordIs(i, 'USS') ||
+            this.wordIs(i, 'USCGC')) &&
+          i + 1 < n &&
+          this.shape(i + 1) === SHAPE_CAP
         ) {
-          let end = toks[i + 1]!.end;
-          const fpo = toks[i + 2];
-          if (fpo && (fpo.text === 'FPO' || fpo.text === 'APO') && isHouseNumber(text, toks[i + 4]))
-            end = toks[i + 4]!.end;
-          this.add('STREET_ADDRESS', t.start, end, 0.8, '.military', 'military postal address');
+          let end = this.end(i + 1);
+          if ((this.wordIs(i + 2, 'FPO') || this.wordIs(i + 2, 'APO')) && this.isHouseNumber(i + 4))
+            end = this.end(i + 4);
+          this.add('STREET_ADDRESS', start, end, 0.8, '.military', 'military postal address');
         }
         // Post-office boxes: `P.O. Box 242`, `PO Box 12`, `Postfach 1234`.
-        if ((t.text === 'P' && toks[i + 1]?.text === 'O') || t.text === 'PO') {
-          const k = t.text === 'PO' ? i + 1 : i + 2;
+        const po = this.wordIs(i, 'PO');
+        if ((this.wordIs(i, 'P') && this.wordIs(i + 1, 'O')) || po) {
+          const k = po ? i + 1 : i + 2;
           if (
-            toks[k]?.lower === 'box' &&
-            isHouseNumber(text, toks[k + 1]) &&
-            toks[k + 1]!.start - t.end <= 8
+            k < n &&
+            this.lower(k) === 'box' &&
+            this.isHouseNumber(k + 1) &&
+            this.start(k + 1) - this.end(i) <= 8
           ) {
-            this.add('STREET_ADDRESS', t.start, toks[k + 1]!.end, 0.8, '.po-box', 'post-office box');
+            this.add('STREET_ADDRESS', start, this.end(k + 1), 0.8, '.po-box', 'post-office box');
           }
-        } else if (t.text === 'Postfach' && isHouseNumber(text, toks[i + 1])) {
-          this.add('STREET_ADDRESS', t.start, toks[i + 1]!.end, 0.8, '.po-box', 'post-office box');
+        } else if (this.wordIs(i, 'Postfach') && this.isHouseNumber(i + 1)) {
+          this.add('STREET_ADDRESS', start, this.end(i + 1), 0.8, '.po-box', 'post-office box');
         }
         if (
-          t.text === 'PSC' &&
-          isHouseNumber(text, toks[i + 1]) &&
-          toks[i + 2]?.text === 'Box' &&
-          isHouseNumber(text, toks[i + 3])
+          this.wordIs(i, 'PSC') &&
+          this.isHouseNumber(i + 1) &&
+          this.wordIs(i + 2, 'Box') &&
+          this.isHouseNumber(i + 3)
         ) {
-          const apo = toks[i + 4];
           const end =
-            apo?.text === 'APO' && isHouseNumber(text, toks[i + 6]) ? toks[i + 6]!.end : toks[i + 3]!.end;
-          this.add('STREET_ADDRESS', t.start, end, 0.8, '.military', 'military postal address');
+            this.wordIs(i + 4, 'APO') && this.isHouseNumber(i + 6) ? this.end(i + 6) : this.end(i + 3);
+          this.add('STREET_ADDRESS', start, end, 0.8, '.military', 'military postal address');
         }
       }
     }
@@ -1102,7 +1271,7 @@ class Scanner {
    *   as LOCATION.
    */
   extendAddresses(): void {
-    const { tokens: toks, text } = this;
+    const { n, text } = this;
     const addresses = this.out.filter((c) => c.type === 'STREET_ADDRESS' && c.score >= 0.6);
     addresses.sort((x, y) => x.start - y.start || y.score - x.score || y.end - x.end);
     /** End of the text already taken by an earlier address and its parts. */
@@ -1112,82 +1281,93 @@ class Scanner {
       if (addr.start < reach) continue;
       // A number right before the street (`3378 217 Lovers Lane`) belongs to the address.
       const at = this.firstTokenFrom(addr.start);
-      const lead = at > 0 ? toks[at - 1] : undefined;
+      const lead = at > 0 ? at - 1 : -1;
       const hasLead =
-        lead !== undefined &&
-        lead.shape === 'num' &&
-        houseNumber(text, lead) &&
-        text.slice(lead.end, addr.start) === ' ';
-      const block = this.lineInitial(hasLead ? lead.start : addr.start) && this.nextPartOnNewLine(addr.end);
-      if (hasLead) addr.start = lead.start;
+        lead >= 0 &&
+        this.shape(lead) === SHAPE_NUM &&
+        this.houseNumber(lead) &&
+        text.slice(this.end(lead), addr.start) === ' ';
+      const block =
+        this.lineInitial(hasLead ? this.start(lead) : addr.start) && this.nextPartOnNewLine(addr.end);
+      if (hasLead) addr.start = this.start(lead);
       if (block) this.letterhead(addr.start);
       let end = addr.end;
       let i = this.firstTokenFrom(end);
       // `31 Rue de la Paix, Paris`: a street and a bare city only is a street and a place, not one block.
       let placeParts = 0;
       let barePlace: { start: number; end: number; before: number } | null = null;
-      for (let part = 0; part < 6 && i >= 0 && i < toks.length; part++) {
-        const gap = text.slice(end, toks[i]!.start);
+      for (let part = 0; part < 6 && i >= 0 && i < n; part++) {
+        const gap = text.slice(end, this.start(i));
         if (!ADDRESS_JOIN_RE.test(gap)) break;
         if (block && !gap.includes('\n')) break;
-        const first = toks[i]!;
+        const first = i;
+        const firstShape = this.shape(first);
         let j = i;
-        if (has(first, L.UNIT) && toks[i + 1]?.shape === 'num') {
+        if (this.has(first, L.UNIT) && i + 1 < n && this.shape(i + 1) === SHAPE_NUM) {
           j = i + 1;
-          if (block) this.add('STREET_ADDRESS', first.start, toks[j]!.end, addr.score, '.unit', 'unit line');
-        } else if (first.shape === 'cap' || first.shape === 'upper') {
-          while (j + 1 < toks.length && j - i < 4) {
-            const next = toks[j + 1]!;
-            const sameLine = !text.slice(toks[j]!.end, next.start).includes('\n');
-            if (!sameLine || (next.shape !== first.shape && !has(next, L.PARTICLE))) break;
-            if (!/^[ -]$/u.test(gapBetween(text, toks[j]!, next))) break;
+          if (block)
+            this.add('STREET_ADDRESS', this.start(first), this.end(j), addr.score, '.unit', 'unit line');
+        } else if (firstShape === SHAPE_CAP || firstShape === SHAPE_UPPER) {
+          while (j + 1 < n && j - i < 4) {
+            const next = j + 1;
+            const sameLine = !this.gap(j, next).includes('\n');
+            if (!sameLine || (this.shape(next) !== firstShape && !this.has(next, L.PARTICLE))) break;
+            if (!/^[ -]$/u.test(this.gap(j, next))) break;
             j++;
           }
-          while (j > i && has(toks[j]!, L.PARTICLE)) j--;
-          if (j === i && this.isStop(first) && !has(first, L.PLACE)) break;
-          const placeEnd = toks[j]!.end;
+          while (j > i && this.has(j, L.PARTICLE)) j--;
+          if (j === i && this.isStop(first) && !this.has(first, L.PLACE)) break;
+          const placeEnd = this.end(j);
           const placeJ = j;
           // `, VIC`, `, NS 12345`, `Norway 35018`: state code and postcode on the same line.
-          let postcode: Token | undefined;
+          let postcode = -1;
           for (let k = 0; k < 2; k++) {
-            const next = toks[j + 1];
-            if (next === undefined || text.slice(toks[j]!.end, next.start).includes('\n')) break;
-            if (!/^,? {1,4}$/u.test(gapBetween(text, toks[j]!, next))) break;
-            if (next.shape === 'num') postcode = next;
-            else if (!((next.shape === 'upper' && next.text.length <= 3) || next.lower === 'nan')) break;
+            const next = j + 1;
+            if (next >= n || this.gap(j, next).includes('\n')) break;
+            if (!/^,? {1,4}$/u.test(this.gap(j, next))) break;
+            if (this.shape(next) === SHAPE_NUM) postcode = next;
+            else if (
+              !((this.shape(next) === SHAPE_UPPER && this.size(next) <= 3) || this.lower(next) === 'nan')
+            )
+              break;
             j++;
           }
           placeParts++;
           barePlace =
-            postcode === undefined && j === placeJ
-              ? { start: first.start, end: placeEnd, before: end }
-              : null;
+            postcode < 0 && j === placeJ ? { start: this.start(first), end: placeEnd, before: end } : null;
           if (block) {
             this.add(
               'LOCATION',
-              first.start,
+              this.start(first),
               placeEnd,
               0.8,
               '.address-city',
               'city or country line of an address',
             );
-            if (postcode !== undefined)
+            if (postcode >= 0)
               this.add(
                 'STREET_ADDRESS',
-                postcode.start,
-                postcode.end,
+                this.start(postcode),
+                this.end(postcode),
                 addr.score,
                 '.postcode',
                 'postcode line',
               );
           }
-        } else if (first.shape === 'num' && first.text.length >= 3 && first.text.length <= 6) {
+        } else if (firstShape === SHAPE_NUM && this.size(first) >= 3 && this.size(first) <= 6) {
           j = i;
           if (block)
-            this.add('STREET_ADDRESS', first.start, first.end, addr.score, '.postcode', 'postcode line');
+            this.add(
+              'STREET_ADDRESS',
+              this.start(first),
+              this.end(first),
+              addr.score,
+              '.postcode',
+              'postcode line',
+            );
         } else break;
-        if (first.shape !== 'cap' && first.shape !== 'upper') barePlace = null;
-        end = toks[j]!.end;
+        if (firstShape !== SHAPE_CAP && firstShape !== SHAPE_UPPER) barePlace = null;
+        end = this.end(j);
         i = j + 1;
       }
       reach = end;
@@ -1327,7 +1507,7 @@ class Scanner {
   /** True when an address word appears in the few tokens before `i`. */
   nearAddressWord(i: number): boolean {
     for (let k = Math.max(0, i - 6); k < i; k++) {
-      const l = this.tokens[k]!.lower;
+      const l = this.lower(k);
       if (l === 'address' || l === 'addresses' || l === 'adresse' || l === 'lives' || l === 'located')
         return true;
     }
@@ -1336,19 +1516,24 @@ class Scanner {
 
   /** Extends an address ending at token `last` (text offset `end`) over a following `Apt. 12` / `Suite 4`. */
   extendUnit(last: number, end: number): number {
-    const toks = this.tokens;
-    const unit = toks[last + 1];
-    const num = toks[last + 2];
-    if (unit === undefined || num === undefined || !has(unit, L.UNIT) || num.shape !== 'num') return end;
-    if (!/^,? $/u.test(this.text.slice(end, unit.start))) return end;
-    const g = gapBetween(this.text, unit, num);
-    return g === ' ' || g === '. ' ? num.end : end;
+    const unit = last + 1;
+    const num = last + 2;
+    if (num >= this.n || !this.has(unit, L.UNIT) || this.shape(num) !== SHAPE_NUM) return end;
+    if (!/^,? $/u.test(this.text.slice(end, this.start(unit)))) return end;
+    const g = this.gap(unit, num);
+    return g === ' ' || g === '. ' ? this.end(num) : end;
   }
 }
 
-/** Keeps the best of overlapping candidates: higher score first, then the more specific type, then longer. */
+/** Covered code units of {@link resolve}, kept between scans: all zero outside a call. */
+let takenCache = new Uint8Array(1024);
+
+/**
+ * Keeps the best of overlapping candidates: higher score first, then the more specific type, then longer.
+ * Sorts `cands` in place.
+ */
 function resolve(cands: Candidate[], textLength: number): Candidate[] {
-  const sorted = [...cands].sort(
+  cands.sort(
     (x, y) =>
       y.score - x.score ||
       PRIORITY[y.type] - PRIORITY[x.type] ||
@@ -1357,12 +1542,16 @@ function resolve(cands: Candidate[], textLength: number): Candidate[] {
   );
   const kept: Candidate[] = [];
   // Covered code units; each candidate is short, so checking its own range keeps this linear.
-  const taken = new Uint8Array(textLength);
-  outer: for (const c of sorted) {
-    for (let k = c.start; k < c.end; k++) if (taken[k] === 1) continue outer;
-    taken.fill(1, c.start, c.end);
+  if (takenCache.length < textLength)
+    takenCache = new Uint8Array(Math.max(textLength, takenCache.length * 2));
+  const taken = takenCache;
+  outer: for (const c of cands) {
+    const end = Math.min(c.end, textLength);
+    for (let k = c.start; k < end; k++) if (taken[k] === 1) continue outer;
+    taken.fill(1, c.start, end);
     kept.push(c);
   }
+  for (const c of kept) taken.fill(0, c.start, Math.min(c.end, textLength));
   return kept.sort((x, y) => x.start - y.start);
 }
 
@@ -1392,12 +1581,22 @@ export function findNames(text: string): NameMatch[] {
  * score order, so a candidate is only ever blocked by one scoring at least as high.
  */
 function scanNames(text: string, minScore: number): NameMatch[] {
-  const scanner = new Scanner(text, tokenize(text, lexicon()), loadNamesGazetteer());
-  scanner.scan();
-  const cands =
-    minScore === Number.NEGATIVE_INFINITY ? scanner.out : scanner.out.filter((c) => c.score >= minScore);
+  // One token table for every scan (scans never overlap: they run to the end without awaiting).
+  const tokens = tokenizeInto(TOKENS, text, lexicon());
+  let cands: Candidate[];
+  try {
+    const scanner = new Scanner(text, tokens, loadNamesGazetteer());
+    scanner.scan();
+    cands =
+      minScore === Number.NEGATIVE_INFINITY ? scanner.out : scanner.out.filter((c) => c.score >= minScore);
+  } finally {
+    tokens.release();
+  }
   return resolve(cands, text.length);
 }
+
+/** The token table {@link scanNames} fills and reads, kept between scans (its arrays only grow). */
+const TOKENS = new TokenTable();
 
 /**
  * Builds the offline names detector (family `pii`, id `pii.names`). Settings are validated here, once;

@@ -165,26 +165,164 @@ function tableOf(lexicon: ReadonlyMap<string, number>): LexiconTable {
   return table;
 }
 
-/** Shape of an ASCII token from its codes (as {@link shapeOf} finds for the same text). */
-function asciiShape(text: string, start: number, end: number, hasLower: boolean): TokenShape {
+/** Shape of an ASCII token from its codes (as {@link shapeOf} finds for the same text), as a code. */
+function asciiShapeCode(text: string, start: number, end: number, hasLower: boolean): number {
   const c = text.charCodeAt(start);
-  if (c >= 48 && c <= 57) return 'num';
-  if (c >= 97 && c <= 122) return 'lower';
+  if (c >= 48 && c <= 57) return SHAPE_NUM;
+  if (c >= 97 && c <= 122) return SHAPE_LOWER;
   if (c >= 65 && c <= 90) {
-    if (end - start === 1) return 'initial';
-    return hasLower ? 'cap' : 'upper';
+    if (end - start === 1) return SHAPE_INITIAL;
+    return hasLower ? SHAPE_CAP : SHAPE_UPPER;
   }
-  return 'other';
+  return SHAPE_OTHER;
+}
+
+/** Token shape codes of a {@link TokenTable} (`shapes`). */
+export const SHAPE_CAP = 1;
+export const SHAPE_UPPER = 2;
+export const SHAPE_INITIAL = 3;
+export const SHAPE_LOWER = 4;
+export const SHAPE_NUM = 5;
+export const SHAPE_OTHER = 6;
+const SHAPE_CODES: Record<TokenShape, number> = {
+  cap: SHAPE_CAP,
+  upper: SHAPE_UPPER,
+  initial: SHAPE_INITIAL,
+  lower: SHAPE_LOWER,
+  num: SHAPE_NUM,
+  other: SHAPE_OTHER,
+};
+const SHAPE_NAMES: readonly TokenShape[] = ['other', 'cap', 'upper', 'initial', 'lower', 'num', 'other'];
+
+/** `flags` bit: the token holds an ASCII capital (its text is not its lower-case form). */
+const FLAG_CAPS = 1;
+/** `flags` bit: the token holds a non-ASCII character (its lower-case form is kept in `wideLowers`). */
+const FLAG_WIDE = 2;
+
+/**
+ * The tokens of one text as parallel arrays indexed by token number, in place of one object (and two
+ * strings) per token: start and end offsets, shape code, trailing dot, `lex` bits and the lexicon entry.
+ * A token's text and lower-case form are made only when asked for ({@link word}, {@link lower}), and
+ * most tokens are never asked. The arrays have spare room: entries at and after `n` are stale, so every
+ * read must stay below `n`. One table is reused by {@link tokenizeInto} calls (see {@link release}).
+ */
+export class TokenTable {
+  n = 0;
+  text = '';
+  starts: Int32Array = new Int32Array(256);
+  ends: Int32Array = new Int32Array(256);
+  shapes: Uint8Array = new Uint8Array(256);
+  /** 1 when a `.` immediately follows the token. */
+  dots: Uint8Array = new Uint8Array(256);
+  lexs: Int32Array = new Int32Array(256);
+  /** Index in the lexicon table of an ASCII token's lower-case form, else -1. */
+  entries: Int32Array = new Int32Array(256);
+  flags: Uint8Array = new Uint8Array(256);
+  /** Lower-case forms of the tokens with non-ASCII characters (other slots are stale or empty). */
+  wideLowers: string[] = new Array<string>(256).fill('');
+  table: LexiconTable | undefined;
+  private hasWide = false;
+
+  /** The token's text. */
+  word(i: number): string {
+    const flags = this.flags[i] as number;
+    const entry = this.entries[i] as number;
+    // A lexicon word without capitals is the table's key (no string made).
+    if ((flags & (FLAG_CAPS | FLAG_WIDE)) === 0 && entry >= 0) return (this.table as LexiconTable).key(entry);
+    return this.text.slice(this.starts[i], this.ends[i]);
+  }
+
+  /** The token's lower-case form: apostrophes normalised (`’` → `'`). */
+  lower(i: number): string {
+    const flags = this.flags[i] as number;
+    if ((flags & FLAG_WIDE) !== 0) return this.wideLowers[i] as string;
+    const entry = this.entries[i] as number;
+    if (entry >= 0) return (this.table as LexiconTable).key(entry);
+    const word = this.text.slice(this.starts[i], this.ends[i]);
+    return (flags & FLAG_CAPS) !== 0 ? word.toLowerCase() : word;
+  }
+
+  /** True when the token's text is `s` (compared by code, no string made). */
+  wordIs(i: number, s: string): boolean {
+    const start = this.starts[i] as number;
+    if ((this.ends[i] as number) - start !== s.length) return false;
+    for (let k = 0; k < s.length; k++) if (this.text.charCodeAt(start + k) !== s.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /** Drops the references to the last text and its non-ASCII lower-case forms. */
+  release(): void {
+    if (this.hasWide) this.wideLowers.fill('', 0, this.n);
+    this.hasWide = false;
+    this.text = '';
+    this.n = 0;
+  }
+
+  /** Room for at least one more token. */
+  private grow(): void {
+    const size = this.starts.length * 2;
+    const int32 = (old: Int32Array): Int32Array => {
+      const next = new Int32Array(size);
+      next.set(old);
+      return next;
+    };
+    const uint8 = (old: Uint8Array): Uint8Array => {
+      const next = new Uint8Array(size);
+      next.set(old);
+      return next;
+    };
+    this.starts = int32(this.starts);
+    this.ends = int32(this.ends);
+    this.lexs = int32(this.lexs);
+    this.entries = int32(this.entries);
+    this.shapes = uint8(this.shapes);
+    this.dots = uint8(this.dots);
+    this.flags = uint8(this.flags);
+    const lowers = new Array<string>(size).fill('');
+    for (let k = 0; k < this.n; k++) lowers[k] = this.wideLowers[k] as string;
+    this.wideLowers = lowers;
+  }
+
+  /** Appends a token. */
+  push(
+    start: number,
+    end: number,
+    shape: number,
+    dot: boolean,
+    lex: number,
+    entry: number,
+    flags: number,
+  ): number {
+    const i = this.n;
+    if (i === this.starts.length) this.grow();
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.shapes[i] = shape;
+    this.dots[i] = dot ? 1 : 0;
+    this.lexs[i] = lex;
+    this.entries[i] = entry;
+    this.flags[i] = flags;
+    if ((flags & FLAG_WIDE) !== 0) this.hasWide = true;
+    this.n = i + 1;
+    return i;
+  }
 }
 
 /**
- * Splits text into tokens in one pass; possessive `'s` and edge apostrophes/hyphens are left out. Each
- * token's `lex` is `lexicon.get(lower)` (0 when absent or when no lexicon is given).
+ * Splits text into tokens in one pass, into `table` (emptied first); possessive `'s` and edge
+ * apostrophes/hyphens are left out. Each token's `lex` is `lexicon.get(lower)` (0 when absent or when no
+ * lexicon is given). No object or string is made per ASCII token.
  */
-export function tokenize(text: string, lexicon?: ReadonlyMap<string, number>): Token[] {
-  const tokens: Token[] = [];
-  const table = lexicon === undefined ? undefined : tableOf(lexicon);
-  // Lower-case once when that keeps offsets (it does for almost all text), else per token.
+export function tokenizeInto(
+  table: TokenTable,
+  text: string,
+  lexicon?: ReadonlyMap<string, number>,
+): TokenTable {
+  table.release();
+  table.text = text;
+  const lexTable = lexicon === undefined ? undefined : tableOf(lexicon);
+  table.table = lexTable;
+  // The whole text lower-cased, made only for a token with a capital sigma (see below).
   let lowerText: string | undefined;
   let sameLength = false;
   const n = text.length;
@@ -267,34 +405,55 @@ export function tokenize(text: string, lexicon?: ReadonlyMap<string, number>): T
     const dot = end < n && text.charCodeAt(end) === 46;
     if (wide) {
       const word = text.slice(start, end);
-      if (lowerText === undefined) {
-        lowerText = text.toLowerCase();
-        sameLength = lowerText.length === text.length;
-      }
-      let lower = sameLength ? lowerText.slice(start, end) : word.toLowerCase();
+      let lower: string;
+      if (word.includes('Σ')) {
+        // Σ lower-cases by its neighbours, also those outside the token (final sigma): as a slice of the
+        // whole text lower-cased, when that keeps offsets. Every other character lower-cases alone, so
+        // the token's own lower case is the same as that slice and no copy of the whole text is made.
+        if (lowerText === undefined) {
+          lowerText = text.toLowerCase();
+          sameLength = lowerText.length === text.length;
+        }
+        lower = sameLength ? lowerText.slice(start, end) : word.toLowerCase();
+      } else lower = word.toLowerCase();
       if (lower.includes('’')) lower = lower.replaceAll('’', "'");
       const lex = lexicon === undefined ? 0 : (lexicon.get(lower) ?? 0);
-      tokens.push({ text: word, lower, start, end, shape: shapeOf(word), dot, lex });
+      const index = table.push(start, end, SHAPE_CODES[shapeOf(word)], dot, lex, -1, FLAG_WIDE);
+      table.wideLowers[index] = lower;
       continue;
     }
-    // A lexicon word shares the table's key as its lower-case form, and as its text when it has no
-    // capitals (no string is made for it); a token of ASCII without capitals is its own lower-case form.
-    // Tokens stay plain object literals: V8 allocates the long-lived ones of a long text straight in
-    // the old generation, which a class instance with lazily made strings did not get (more scavenges).
-    const index = table === undefined ? -1 : table.find(text, start, end, hash);
-    const shape = asciiShape(text, start, end, hasLower);
-    let word: string;
-    let lower: string;
-    let lex = 0;
-    if (index >= 0) {
-      lower = (table as LexiconTable).key(index);
-      lex = (table as LexiconTable).value(index);
-      word = upper ? text.slice(start, end) : lower;
-    } else {
-      word = text.slice(start, end);
-      lower = upper ? word.toLowerCase() : word;
-    }
-    tokens.push({ text: word, lower, start, end, shape, dot, lex });
+    const entry = lexTable === undefined ? -1 : lexTable.find(text, start, end, hash);
+    table.push(
+      start,
+      end,
+      asciiShapeCode(text, start, end, hasLower),
+      dot,
+      entry >= 0 ? (lexTable as LexiconTable).value(entry) : 0,
+      entry,
+      upper ? FLAG_CAPS : 0,
+    );
+  }
+  return table;
+}
+
+/**
+ * Splits text into tokens in one pass; possessive `'s` and edge apostrophes/hyphens are left out. Each
+ * token's `lex` is `lexicon.get(lower)` (0 when absent or when no lexicon is given). One object per
+ * token: the names detector reads a {@link TokenTable} ({@link tokenizeInto}) instead.
+ */
+export function tokenize(text: string, lexicon?: ReadonlyMap<string, number>): Token[] {
+  const table = tokenizeInto(new TokenTable(), text, lexicon);
+  const tokens: Token[] = [];
+  for (let i = 0; i < table.n; i++) {
+    tokens.push({
+      text: table.word(i),
+      lower: table.lower(i),
+      start: table.starts[i] as number,
+      end: table.ends[i] as number,
+      shape: SHAPE_NAMES[table.shapes[i] as number] as TokenShape,
+      dot: table.dots[i] === 1,
+      lex: table.lexs[i] as number,
+    });
   }
   return tokens;
 }

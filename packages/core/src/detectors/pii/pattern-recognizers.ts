@@ -64,6 +64,20 @@ export interface PatternRecognizer {
    */
   readonly anchor?: RegExp;
   readonly anchorOffset?: number;
+  /**
+   * With {@link anchorWords} (no digit reach): every match ends where a whole run of letters holding an
+   * anchor word ends, and is at most this many characters long. The expression is then tried (sticky)
+   * only at the positions up to this far before such a run, found by the anchor-word scan, which finds
+   * the same matches as a scan from every position.
+   */
+  readonly anchorWordsEnd?: number;
+  /**
+   * With {@link anchorWords}: every match holds an anchor word as a whole run of letters that starts at
+   * most this many characters after the match starts. The expression is then tried (sticky) only at those
+   * positions before the anchor-word runs of each digit window, which finds the same matches as a scan of
+   * the window from every position.
+   */
+  readonly anchorWordsStart?: number;
   readonly context: readonly string[];
   /** Score raise when a context word is near; default 0.35. */
   readonly boost?: number;
@@ -593,6 +607,9 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     // a kept match holds a digit (monthDateScore), at most `31st. of ` before or `. del ` after the name.
     anchorWords: MONTHS,
     anchorDigitReach: 12,
+    // The month name is a whole run of letters (a look-behind, a space or a dot before it, a space, a dot
+    // or a look-ahead after it) at most `31st. of ` (9 characters) after the start of a match.
+    anchorWordsStart: 9,
     context: CONTEXT.birth,
     score: monthDateScore,
   },
@@ -603,6 +620,9 @@ export const PATTERN_RECOGNIZERS: readonly PatternRecognizer[] = [
     gate: 'none',
     pattern: new RegExp(`(?<![\\p{L}])(?:${WEEKDAYS})(?![\\p{L}])`, 'giu'),
     anchorWords: WEEKDAY_ANCHORS,
+    // A match is a weekday name between non-letters: its last word (after any hyphen) is an anchor word
+    // ending where the match ends. Case folding keeps lengths, so a match is as long as its name.
+    anchorWordsEnd: Math.max(...WEEKDAY_WORDS.map((w) => w.length)),
     context: [],
     score: () => 0.55,
   },

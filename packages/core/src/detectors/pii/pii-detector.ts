@@ -236,6 +236,77 @@ function matchPattern(
   }
 }
 
+/**
+ * Runs a recognizer with {@link PatternRecognizer.anchorWordsEnd} or
+ * {@link PatternRecognizer.anchorWordsStart} over `part` (which starts at `offset` in `text`), given the
+ * anchor-word runs of `part`: its sticky expression is tried at each position from that far before a
+ * run (before its end, or before its start) up to the run's start, in order and never inside an earlier
+ * match. Every match starts at one of these positions, so this finds the matches a global scan of `part`
+ * finds, in the same order.
+ */
+function matchBeforeRuns(
+  recognizer: CompiledRecognizer,
+  runs: readonly number[],
+  part: string,
+  offset: number,
+  text: string,
+  hits: RawHit[],
+): void {
+  const sticky = recognizer.sticky as RegExp;
+  const fromEnd = recognizer.anchorWordsEnd;
+  const fromStart = recognizer.anchorWordsStart ?? 0;
+  /** First position not tried yet and not inside a match. */
+  let next = 0;
+  for (let r = 0; r < runs.length; r += 2) {
+    const runStart = runs[r] as number;
+    let p = Math.max(next, fromEnd !== undefined ? (runs[r + 1] as number) - fromEnd : runStart - fromStart);
+    while (p <= runStart) {
+      sticky.lastIndex = p;
+      const m = sticky.exec(part);
+      if (m !== null && m[0].length > 0) {
+        addMatch(recognizer, m, offset, text, hits);
+        p += m[0].length;
+      } else p++;
+    }
+    next = p;
+  }
+}
+
+/**
+ * The hits of `order` (best first) that overlap no earlier kept hit. Kept spans are marked in a buffer of
+ * covered code units, so each hit is checked against its own range rather than against every kept hit
+ * (which made a text with a hundred thousand findings take seconds). An empty hit overlaps no range of
+ * code units but does overlap a span strictly around it: with one (or a negative offset), the pairwise
+ * test is used.
+ */
+function keepDisjoint(order: readonly { hit: Resolved }[]): Resolved[] {
+  // A few hits (every 1 KB prompt) are compared pairwise, without a buffer the size of the text.
+  if (order.length <= 32) return keepPairwise(order);
+  const kept: Resolved[] = [];
+  let size = 0;
+  for (const { hit } of order) {
+    if (hit.end <= hit.start || hit.start < 0) return keepPairwise(order);
+    if (hit.end > size) size = hit.end;
+  }
+  const taken = new Uint8Array(size);
+  outer: for (const { hit } of order) {
+    for (let k = hit.start; k < hit.end; k++) if (taken[k] === 1) continue outer;
+    taken.fill(1, hit.start, hit.end);
+    kept.push(hit);
+  }
+  return kept;
+}
+
+/** {@link keepDisjoint} by testing each hit against every kept hit. */
+function keepPairwise(order: readonly { hit: Resolved }[]): Resolved[] {
+  const kept: Resolved[] = [];
+  for (const { hit } of order) {
+    if (kept.some((k) => hit.start < k.end && k.start < hit.end)) continue;
+    kept.push(hit);
+  }
+  return kept;
+}
+
 /** Scores one match of `recognizer` and appends it when valid. */
 function addMatch(
   recognizer: PatternRecognizer,
@@ -309,6 +380,9 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
           anchor: new RegExp(r.anchor.source, r.anchor.flags),
           sticky: new RegExp(r.pattern.source, `${r.pattern.flags.replace('g', '')}y`),
         }),
+    ...(r.anchorWordsEnd === undefined && r.anchorWordsStart === undefined
+      ? {}
+      : { sticky: new RegExp(r.pattern.source, `${r.pattern.flags.replace('g', '')}y`) }),
     ...(r.anchorWords === undefined ? {} : { anchorBit: anchorWords.add(r.anchorWords, r.anchorDigitReach) }),
     contextHasRequired:
       r.requires !== undefined &&
@@ -419,9 +493,20 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
             parts[w / 2] = part;
           }
           if (recognizer.prefilter !== undefined && !recognizer.prefilter.test(part)) continue;
-          matchPattern(recognizer, part, from, text, out);
+          if (recognizer.anchorWordsStart !== undefined && recognizer.anchorBit !== undefined)
+            matchBeforeRuns(
+              recognizer,
+              anchorWords.runsOf(part, recognizer.anchorBit),
+              part,
+              from,
+              text,
+              out,
+            );
+          else matchPattern(recognizer, part, from, text, out);
         }
-      } else if (recognizer.prefilter === undefined || recognizer.prefilter.test(text))
+      } else if (recognizer.anchorWordsEnd !== undefined && recognizer.anchorBit !== undefined)
+        matchBeforeRuns(recognizer, anchorWords.runsOf(text, recognizer.anchorBit), text, 0, text, out);
+      else if (recognizer.prefilter === undefined || recognizer.prefilter.test(text))
         matchPattern(recognizer, text, 0, text, out);
       if (requires === undefined || pending.length === 0) continue;
       // A hit that only its context words can lift over the threshold needs no search of the whole text:
@@ -520,11 +605,7 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
       (a, b) =>
         b.hit.score - a.hit.score || b.hit.end - b.hit.start - (a.hit.end - a.hit.start) || a.index - b.index,
     );
-    const kept: Resolved[] = [];
-    for (const { hit } of order) {
-      if (kept.some((k) => hit.start < k.end && k.start < hit.end)) continue;
-      kept.push(hit);
-    }
+    const kept = keepDisjoint(order);
     kept.sort((a, b) => a.start - b.start || a.end - b.end);
     if (!normalized.changed) return kept;
     return kept.map((hit) => ({ ...hit, ...normalized.toOriginalSpan(hit.start, hit.end) }));

@@ -118,14 +118,68 @@ function groupSpan(m: RegExpExecArray, text: string, score: number, hits: RawHit
   push(hits, span[0], span[1], /^\d{5}-\d{4}$/.test(value) ? Math.max(score, 0.9) : score);
 }
 
-function groupSpans(pattern: RegExp, text: string, score: number, hits: RawHit[]): void {
-  pattern.lastIndex = 0;
-  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-    if (m[0].length === 0) {
-      pattern.lastIndex++;
-      continue;
+/** The postal-code cue expressions, for tests that compare {@link findPostalCodes} with global scans. */
+export const POSTAL_CUE_PATTERNS: readonly RegExp[] = [CUE_BEFORE, CUE_AFTER];
+
+/** CUE_BEFORE and CUE_AFTER tried at one position at a time (sticky). */
+const CUE_BEFORE_AT = new RegExp(CUE_BEFORE.source, 'dyu');
+const CUE_AFTER_AT = new RegExp(CUE_AFTER.source, 'dyu');
+/** The first characters of the cue words. */
+const CUE_FIRST = /[CPZcpz]/g;
+const DIGIT = /[0-9]/g;
+
+/** `[A-Za-z0-9]`. */
+function asciiAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/**
+ * The matches of CUE_BEFORE over `text`, the same as a global scan finds, in order: each starts with a cue
+ * word, whose first letter is one of `CPZcpz` and stands after no letter or digit, so the expression is
+ * tried only at those letters (an ASCII letter or digit before one is ruled out here, as its look-behind
+ * would; any other character is left to the expression).
+ */
+function cuesBefore(text: string, hits: RawHit[]): void {
+  /** Where the equivalent global scan stands: the end of the last match. */
+  let next = 0;
+  CUE_FIRST.lastIndex = 0;
+  for (let c = CUE_FIRST.exec(text); c !== null; c = CUE_FIRST.exec(text)) {
+    const p = c.index;
+    if (p < next || (p > 0 && asciiAlnum(text.charCodeAt(p - 1)))) continue;
+    CUE_BEFORE_AT.lastIndex = p;
+    const m = CUE_BEFORE_AT.exec(text);
+    if (m === null || m[0].length === 0) continue;
+    groupSpan(m, text, 0.75, hits);
+    next = p + m[0].length;
+    if (CUE_FIRST.lastIndex < next) CUE_FIRST.lastIndex = next;
+  }
+}
+
+/**
+ * The matches of CUE_AFTER over `text`, the same as a global scan finds, in order: each starts with a code,
+ * an ASCII letter or digit with a digit at most two characters on, after no `[A-Za-z0-9_-]` (its
+ * look-behind), so the expression is tried only at the up to three such positions before each digit.
+ */
+function cuesAfter(text: string, hits: RawHit[]): void {
+  /** First position not tried yet and not inside a match. */
+  let next = 0;
+  DIGIT.lastIndex = 0;
+  for (let d = DIGIT.exec(text); d !== null; d = DIGIT.exec(text)) {
+    const at = d.index;
+    for (let p = Math.max(next, at - 2); p <= at; p++) {
+      if (p < next || !asciiAlnum(text.charCodeAt(p))) continue;
+      if (p > 0) {
+        const b = text.charCodeAt(p - 1);
+        if (asciiAlnum(b) || b === 95 || b === 45) continue;
+      }
+      CUE_AFTER_AT.lastIndex = p;
+      const m = CUE_AFTER_AT.exec(text);
+      if (m === null || m[0].length === 0) continue;
+      groupSpan(m, text, 0.7, hits);
+      next = p + m[0].length;
     }
-    groupSpan(m, text, score, hits);
+    if (next < at + 1) next = at + 1;
+    if (DIGIT.lastIndex < next) DIGIT.lastIndex = next;
   }
 }
 
@@ -169,8 +223,8 @@ const CUE_ANCHOR = /zip|post|plz|cap|c\.a\.p\.|c\.?p\./i;
 export function findPostalCodes(text: string, hits: RawHit[]): void {
   stateZips(text, hits);
   if (CUE_ANCHOR.test(text)) {
-    groupSpans(CUE_BEFORE, text, 0.75, hits);
-    groupSpans(CUE_AFTER, text, 0.7, hits);
+    cuesBefore(text, hits);
+    cuesAfter(text, hits);
   }
   UK_CA_BARE.lastIndex = 0;
   for (let m = UK_CA_BARE.exec(text); m !== null; m = UK_CA_BARE.exec(text)) {

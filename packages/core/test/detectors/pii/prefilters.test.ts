@@ -7,7 +7,13 @@ import {
   PATTERN_RECOGNIZERS,
   type PatternRecognizer,
 } from '../../../src/detectors/pii/pattern-recognizers.ts';
-import { digitWindows, windowRuns } from '../../../src/detectors/pii/pii-detector.ts';
+import {
+  createFormatPiiDetector,
+  digitWindows,
+  windowRuns,
+} from '../../../src/detectors/pii/pii-detector.ts';
+import { findPostalCodes, POSTAL_CUE_PATTERNS } from '../../../src/detectors/pii/postal-codes.ts';
+import { PiiSettings } from '../../../src/detectors/pii/settings.ts';
 import { findEmails, findIpv6, type RawHit } from '../../../src/detectors/pii/special-recognizers.ts';
 
 function recognizer(id: string): PatternRecognizer {
@@ -79,6 +85,83 @@ describe('pii pre-filters: anchor words', () => {
     }
     // A month name without a digit near it cannot make a date.
     assert.equal(words.scan('in May we met, and in March we left') & monthBit, 0);
+  });
+
+  test('weekday matches tried only before anchor-word runs are the matches of a global scan', () => {
+    const dates = createFormatPiiDetector(PiiSettings.parse({ types: ['DATE_TIME'], min_score: 0 }));
+    const pieces = [
+      'Monday',
+      'SUNDAY',
+      'ſunday',
+      'segunda-feira',
+      'TERÇA-FEIRA',
+      'feira',
+      'miércoles',
+      'sábado',
+      'lunedì',
+      'mondays',
+      'Ω',
+      '𝐀',
+      'x',
+      '-',
+      ' ',
+      ', ',
+      '\n',
+      'é',
+      'sunday-monday',
+      'quarta-',
+      'mar',
+    ];
+    // Deterministic texts of random pieces, with and without separators between them.
+    let seed = 7;
+    const next = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    const samples = [...texts];
+    for (let k = 0; k < 400; k++) {
+      let text = '';
+      for (let j = next() % 12; j >= 0; j--) text += pieces[next() % pieces.length];
+      samples.push(text);
+    }
+    for (const text of samples) {
+      const findings = dates.inspect([{ index: 0, source: 'user', path: 'p', text }], { direction: 'input' });
+      assert.ok(Array.isArray(findings));
+      const found = findings
+        .filter((f) => f.detector === 'pii.date.weekday')
+        .map((f) => [f.span?.start, f.span?.end]);
+      const re = new RegExp(weekday.pattern.source, weekday.pattern.flags);
+      const expected = /\d/.test(text)
+        ? null
+        : [...text.matchAll(re)].map((m) => [m.index, m.index + m[0].length]);
+      if (expected !== null) assert.deepEqual(found, expected, JSON.stringify(text));
+    }
+  });
+
+  test('month-name dates with the longest prefix before the month, alone and far into a text', () => {
+    const prose = 'The quarterly review moved to another room on the third floor of the building. '.repeat(4);
+    for (const date of [
+      '31st. of March 2020',
+      '5 de marzo de 2020',
+      'le 1er décembre 2020',
+      '12 ſeptember 2001',
+    ]) {
+      for (const text of [date, `${prose}${date}, as agreed.`]) {
+        const dates = types(text).filter(([type]) => type === 'DATE_TIME' || type === 'DATE_OF_BIRTH');
+        const expected = date.startsWith('le ') ? date.slice(3) : date;
+        assert.deepEqual(dates, [['DATE_TIME', expected]], text);
+      }
+    }
+  });
+
+  test('a text with thousands of findings keeps every one that overlaps no better one', () => {
+    const text = 'Monday, 5 March 2020; '.repeat(2000);
+    const found = types(text).filter(([type]) => type === 'DATE_TIME');
+    assert.equal(found.length, 4000);
+    assert.deepEqual(found.slice(0, 2), [
+      ['DATE_TIME', 'Monday'],
+      ['DATE_TIME', '5 March 2020'],
+    ]);
   });
 
   test('the detector still finds weekday and month-name dates, and nothing in plain prose', () => {
@@ -239,5 +322,87 @@ describe('names tokenizer: lexicon table', () => {
       lowers,
       tokenize(text).map((t) => t.lower),
     );
+  });
+});
+
+describe('pii pre-filters: postal-code cues tried at their possible starts', () => {
+  test('find the codes a global scan of each cue expression finds, in the same order', () => {
+    const pieces = [
+      '62704',
+      '94105-1234',
+      '00-950',
+      '00000',
+      'K1A 0B1',
+      'sw1a 1aa',
+      '1234 AB',
+      '123 45',
+      '12',
+      '1234567',
+      'a1b',
+      'x9',
+      '_7',
+      '-5',
+      'zip',
+      'ZIP code',
+      'Zip-Code',
+      'postal code',
+      'Postcode',
+      'PLZ',
+      'Plz',
+      'code postal',
+      'código postal',
+      'CAP',
+      'C.A.P.',
+      'c.p.',
+      'CP.',
+      'codice di avviamento postale',
+      'cap',
+      'post',
+      'zips',
+      'is',
+      'my',
+      'the',
+      'lautet',
+      ':',
+      ' ',
+      '  ',
+      ', ',
+      '(',
+      '-',
+      'é',
+      'x',
+      '\n',
+      '\t',
+      'Ω',
+    ];
+    let seed = 11;
+    const next = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    let compared = 0;
+    for (let k = 0; k < 8000; k++) {
+      let text = '';
+      for (let j = next() % 10; j >= 0; j--) text += pieces[next() % pieces.length];
+      const hits: RawHit[] = [];
+      findPostalCodes(text, hits);
+      const actual = hits.filter((h) => h.score >= 0.7).map((h) => [h.start, h.end, h.score]);
+      const expected: number[][] = [];
+      if (/zip|post|plz|cap|c\.a\.p\.|c\.?p\./i.test(text)) {
+        POSTAL_CUE_PATTERNS.forEach((pattern, which) => {
+          for (const m of text.matchAll(new RegExp(pattern.source, pattern.flags))) {
+            const span = m.indices?.[1];
+            if (span === undefined) continue;
+            const value = text.slice(span[0], span[1]);
+            if (/^0+(?:-0+)?$/.test(value)) continue;
+            const score = which === 0 ? 0.75 : 0.7;
+            expected.push([span[0], span[1], /^\d{5}-\d{4}$/.test(value) ? Math.max(score, 0.9) : score]);
+          }
+        });
+      }
+      compared += expected.length;
+      assert.deepEqual(actual, expected, JSON.stringify(text));
+    }
+    assert.ok(compared > 300, `only ${compared} cue matches generated`);
   });
 });
