@@ -154,6 +154,13 @@ export const PATHOLOGICAL_KINDS: ReadonlyArray<readonly [string, (length: number
   ['key-like assignments', (n) => fill('key=secret password: ', n)],
   ['hex', (n) => fill('deadbeef0123456789abcdef', n)],
   ['url fragments', (n) => fill('http://a.b/', n)],
+  // Texts dense with real findings (tens to hundreds of thousands per MB): overlap resolution and the work
+  // per finding must stay linear in their number.
+  ['findings-dense: dates', (n) => fill('1 March ', n)],
+  ['findings-dense: weekdays', (n) => fill('Monday ', n)],
+  ['findings-dense: phone numbers', (n) => fill('+1 212 555 0100 ', n)],
+  ['findings-dense: credentials', (n) => fill('password=hunter2 ', n)],
+  ['findings-dense: classification markers', (n) => fill('CONFIDENTIAL ', n)],
 ];
 
 /** What a Protection II slice holds: attacks (prompt injection, jailbreaks), harmful requests, or benign prompts. */

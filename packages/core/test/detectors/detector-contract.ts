@@ -79,6 +79,13 @@ const PATHOLOGICAL: ReadonlyArray<readonly [string, () => string]> = [
   // an optional separator (`\s*:?\s*`) split such a run in quadratically many ways.
   ['a cue word, then one long whitespace run', () => `zip code ${fill(' \t', ONE_MB - 9)}`],
   ['a number, then one long whitespace run', () => `12345${fill(' ', ONE_MB - 5)}`],
+  // Texts dense with real findings (tens to hundreds of thousands per MB): overlap resolution and the work
+  // per finding must stay linear in their number.
+  ['findings-dense: dates', () => fill('1 March ')],
+  ['findings-dense: weekdays', () => fill('Monday ')],
+  ['findings-dense: phone numbers', () => fill('+1 212 555 0100 ')],
+  ['findings-dense: credentials', () => fill('password=hunter2 ')],
+  ['findings-dense: classification markers', () => fill('CONFIDENTIAL ')],
 ];
 
 /** Text from every Unicode plane (and lone surrogates, which JSON input can carry). */

@@ -9,6 +9,7 @@ import type { Segment } from '../../model/segment.ts';
 import { type AhoCorasick, createAhoCorasick } from '../aho-corasick.ts';
 import type { Detector, DetectorContext } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
+import { keepDisjoint } from '../overlaps.ts';
 import { AnchorWords } from './anchor-words.ts';
 import { CONTEXT, NEGATIVE_CONTEXT } from './context-words.ts';
 import { digitRun, NUMERIC_RECOGNIZERS, NUMERIC_RUN, type NumericRecognizer } from './numeric-recognizers.ts';
@@ -270,41 +271,6 @@ function matchBeforeRuns(
     }
     next = p;
   }
-}
-
-/**
- * The hits of `order` (best first) that overlap no earlier kept hit. Kept spans are marked in a buffer of
- * covered code units, so each hit is checked against its own range rather than against every kept hit
- * (which made a text with a hundred thousand findings take seconds). An empty hit overlaps no range of
- * code units but does overlap a span strictly around it: with one (or a negative offset), the pairwise
- * test is used.
- */
-function keepDisjoint(order: readonly { hit: Resolved }[]): Resolved[] {
-  // A few hits (every 1 KB prompt) are compared pairwise, without a buffer the size of the text.
-  if (order.length <= 32) return keepPairwise(order);
-  const kept: Resolved[] = [];
-  let size = 0;
-  for (const { hit } of order) {
-    if (hit.end <= hit.start || hit.start < 0) return keepPairwise(order);
-    if (hit.end > size) size = hit.end;
-  }
-  const taken = new Uint8Array(size);
-  outer: for (const { hit } of order) {
-    for (let k = hit.start; k < hit.end; k++) if (taken[k] === 1) continue outer;
-    taken.fill(1, hit.start, hit.end);
-    kept.push(hit);
-  }
-  return kept;
-}
-
-/** {@link keepDisjoint} by testing each hit against every kept hit. */
-function keepPairwise(order: readonly { hit: Resolved }[]): Resolved[] {
-  const kept: Resolved[] = [];
-  for (const { hit } of order) {
-    if (kept.some((k) => hit.start < k.end && k.start < hit.end)) continue;
-    kept.push(hit);
-  }
-  return kept;
 }
 
 /** Scores one match of `recognizer` and appends it when valid. */
@@ -605,7 +571,7 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
       (a, b) =>
         b.hit.score - a.hit.score || b.hit.end - b.hit.start - (a.hit.end - a.hit.start) || a.index - b.index,
     );
-    const kept = keepDisjoint(order);
+    const kept = keepDisjoint(order.map((o) => o.hit));
     kept.sort((a, b) => a.start - b.start || a.end - b.end);
     if (!normalized.changed) return kept;
     return kept.map((hit) => ({ ...hit, ...normalized.toOriginalSpan(hit.start, hit.end) }));

@@ -244,6 +244,20 @@ const PLACE_LINE = new RegExp(
   'du',
 );
 
+/** The longest place-and-postcode part {@link postcodesNearAddress} reads, in code units. */
+const MAX_PART = 80;
+
+/**
+ * The end of the line that starts at `from` (a newline or the end of the text), or -1 when the line is
+ * longer than {@link MAX_PART}. Bounded, so a text of many addresses and no newline is not read to its end
+ * once per address.
+ */
+function shortLineEnd(text: string, from: number): number {
+  const limit = Math.min(text.length, from + MAX_PART + 1);
+  for (let i = from; i < limit; i++) if (text.charCodeAt(i) === 10) return i;
+  return limit - from <= MAX_PART ? limit : -1;
+}
+
 /**
  * A postcode right after a street address found by the names detector, where the address does not
  * cover it: the rest of the address line after a comma (`…Street 5, 10115 Berlin`) or the next line
@@ -252,18 +266,20 @@ const PLACE_LINE = new RegExp(
  */
 export function postcodesNearAddress(text: string, address: { start: number; end: number }): RawHit[] {
   const out: RawHit[] = [];
-  const lineEnd = (from: number): number => {
-    const nl = text.indexOf('\n', from);
-    return nl === -1 ? text.length : nl;
-  };
-  const sameEnd = lineEnd(address.end);
   const parts: [number, number][] = [];
-  if (text.startsWith(',', address.end)) parts.push([address.end + 1, sameEnd]);
-  else if (sameEnd === address.end || /^[ \t,]*$/.test(text.slice(address.end, sameEnd))) {
-    if (sameEnd < text.length) parts.push([sameEnd + 1, lineEnd(sameEnd + 1)]);
+  if (text.startsWith(',', address.end)) {
+    const end = shortLineEnd(text, address.end + 1);
+    if (end !== -1) parts.push([address.end + 1, end]);
+  } else {
+    // The rest of the address line must be blank (spaces, tabs, commas); then the next line is tried.
+    let i = address.end;
+    for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 44; c = text.charCodeAt(++i));
+    if (i < text.length && text.charCodeAt(i) === 10) {
+      const end = shortLineEnd(text, i + 1);
+      if (end !== -1) parts.push([i + 1, end]);
+    }
   }
   for (const [from, to] of parts) {
-    if (to - from > 80) continue;
     const m = PLACE_LINE.exec(text.slice(from, to));
     const span = m?.indices?.[1] ?? m?.indices?.[2];
     if (m === null || span === undefined) continue;

@@ -1,3 +1,4 @@
+import { keepDisjoint } from '../overlaps.ts';
 import { CREDENTIAL_RULES } from './credential-rules.ts';
 import { findEncodedText } from './encoded.ts';
 import {
@@ -288,10 +289,5 @@ function allowed(text: string, f: RawMatch, allowList: readonly string[]): boole
 /** Keeps the best finding where spans overlap: higher score, then longer span, then earlier rule. */
 function resolveOverlaps(found: RawMatch[]): RawMatch[] {
   const sorted = [...found].sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start));
-  const kept: RawMatch[] = [];
-  for (const f of sorted) {
-    if (kept.some((k) => k.start < f.end && f.start < k.end)) continue;
-    kept.push(f);
-  }
-  return kept.sort((a, b) => a.start - b.start || a.end - b.end);
+  return keepDisjoint(sorted).sort((a, b) => a.start - b.start || a.end - b.end);
 }

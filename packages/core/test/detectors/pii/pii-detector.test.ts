@@ -416,6 +416,23 @@ describe('pii detector: postal codes (ZIP_CODE)', () => {
     assert.deepEqual(postcodesNearAddress(prose, { start: 0, end: 13 }), []);
   });
 
+  test('the part after a street address is read up to 80 code units, after blanks on the address line', () => {
+    const codes = (text: string) =>
+      postcodesNearAddress(text, { start: 0, end: 13 }).map((h) => text.slice(h.start, h.end));
+    // Spaces, tabs and commas may end the address line; anything else there means no next-line part.
+    assert.deepEqual(codes('45 Oak Avenue ,\t\nSpringfield 62704'), ['62704']);
+    assert.deepEqual(codes('45 Oak Avenue x\nSpringfield 62704'), []);
+    // The next line is at most 80 code units (to its newline or the end of the text).
+    // A place of three words (the first padded: the place-and-code pattern allows only four leading blanks).
+    const word = (length: number) => `B${'b'.repeat(length - 1)}`;
+    const line = (length: number) => `${word(length - 50)} ${word(31)} Springfield 62704`;
+    assert.deepEqual(codes(`45 Oak Avenue\n${line(80)}`), ['62704']);
+    assert.deepEqual(codes(`45 Oak Avenue\n${line(80)}\nmore`), ['62704']);
+    assert.deepEqual(codes(`45 Oak Avenue\n${line(81)}`), []);
+    assert.deepEqual(codes(`45 Oak Avenue, ${line(79)}`), ['62704']);
+    assert.deepEqual(codes(`45 Oak Avenue, ${line(80)}`), []);
+  });
+
   test('a postcode inside a reported street address is part of that address', () => {
     const hits = scan('Send it to 12 Main Street, Springfield, IL 62704 please.');
     assert.ok(hits.some((h) => h.type === 'STREET_ADDRESS' && h.text.endsWith('62704')));
