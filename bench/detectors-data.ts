@@ -160,6 +160,7 @@ export const PATHOLOGICAL_KINDS: ReadonlyArray<readonly [string, (length: number
   ['findings-dense: weekdays', (n) => fill('Monday ', n)],
   ['findings-dense: phone numbers', (n) => fill('+1 212 555 0100 ', n)],
   ['findings-dense: credentials', (n) => fill('password=hunter2 ', n)],
+  ['findings-dense: high-entropy tokens', (n) => fill('token: cGFzc3dvcmQ9aHVudGVyMng= ', n)],
   ['findings-dense: classification markers', (n) => fill('CONFIDENTIAL ', n)],
 ];
 

@@ -59,3 +59,45 @@ export function keepPairwise<T extends Span>(order: readonly T[]): T[] {
   }
   return kept;
 }
+
+/**
+ * A test of whether `[s, e)` overlaps any span of `spans` that `accept` takes, for a detector that keeps
+ * appending to `spans` while it tests: spans appended since the last test are taken in at the next one.
+ * Past {@link PAIRWISE_LIMIT} spans the accepted ones are marked in a buffer of `length + 1` code units, so a
+ * test reads its own range instead of every span (a text with thousands of findings made the pairwise test
+ * quadratic). An empty query, or a span outside `[0, length]`, is answered pairwise.
+ */
+export function overlapTest<T extends Span>(
+  spans: readonly T[],
+  length: number,
+  accept: (span: T) => boolean,
+): (s: number, e: number) => boolean {
+  const pairwise = (s: number, e: number): boolean =>
+    spans.some((f) => f.start < e && s < f.end && accept(f));
+  let units: Uint8Array | null = null;
+  let empties: Uint8Array | null = null;
+  let seen = 0;
+  let inRange = true;
+  return (s, e) => {
+    if (!inRange || s >= e || (units === null && spans.length <= PAIRWISE_LIMIT)) return pairwise(s, e);
+    units ??= new Uint8Array(length + 1);
+    for (; seen < spans.length; seen++) {
+      const f = spans[seen]!;
+      if (!accept(f)) continue;
+      if (!(f.start >= 0 && f.end >= f.start && f.end <= length)) {
+        inRange = false;
+        return pairwise(s, e);
+      }
+      if (f.start === f.end) {
+        empties ??= new Uint8Array(length + 1);
+        empties[f.start] = 1;
+      } else units.fill(1, f.start, f.end);
+    }
+    const from = Math.max(0, s);
+    const to = Math.min(length, e);
+    for (let k = from; k < to; k++) if (units[k] === 1) return true;
+    // An empty span at x overlaps [s, e) when s < x < e.
+    if (empties !== null) for (let x = from + 1; x < to; x++) if (empties[x] === 1) return true;
+    return false;
+  };
+}

@@ -85,6 +85,7 @@ const PATHOLOGICAL: ReadonlyArray<readonly [string, () => string]> = [
   ['findings-dense: weekdays', () => fill('Monday ')],
   ['findings-dense: phone numbers', () => fill('+1 212 555 0100 ')],
   ['findings-dense: credentials', () => fill('password=hunter2 ')],
+  ['findings-dense: high-entropy tokens', () => fill('token: cGFzc3dvcmQ9aHVudGVyMng= ')],
   ['findings-dense: classification markers', () => fill('CONFIDENTIAL ')],
 ];
 

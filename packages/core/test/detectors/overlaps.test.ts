@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { keepDisjoint, keepPairwise } from '../../src/detectors/overlaps.ts';
+import { keepDisjoint, keepPairwise, overlapTest } from '../../src/detectors/overlaps.ts';
 
 /** A seeded generator (mulberry32), so a failure reproduces. */
 function random(seed: number): () => number {
@@ -69,5 +69,26 @@ describe('keepDisjoint', () => {
     );
     assert.deepEqual(kept.slice(0, 5), [1, 2, 4, 5, 7]);
     assert.ok(kept.includes(9) && !kept.includes(8) && !kept.includes(6) && !kept.includes(3));
+  });
+});
+
+describe('overlapTest', () => {
+  test('answers as the pairwise test does while spans keep being appended, empty spans and queries included', () => {
+    const rand = random(7);
+    for (let round = 0; round < 200; round++) {
+      const length = 1 + Math.floor(rand() * 200);
+      const spans: (Hit & { score: number })[] = [];
+      const accept = (f: { score: number }) => f.score >= 0.5;
+      const test = overlapTest(spans, length, accept);
+      for (let step = 0; step < 150; step++) {
+        if (rand() < 0.5) {
+          const [h] = hits(rand, 1, length, 0.15);
+          spans.push({ ...h!, id: step, score: rand() });
+        }
+        const [q] = hits(rand, 1, length, 0.1);
+        const expected = spans.some((f) => f.start < q!.end && q!.start < f.end && accept(f));
+        assert.equal(test(q!.start, q!.end), expected, `round ${round}, step ${step}`);
+      }
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { keepDisjoint } from '../overlaps.ts';
+import { keepDisjoint, overlapTest } from '../overlaps.ts';
 import { CREDENTIAL_RULES } from './credential-rules.ts';
 import { findEncodedText } from './encoded.ts';
 import {
@@ -232,8 +232,7 @@ export function scanText(
     scanPemBodyLines(text, keys, runs.pemStarts);
   }
   for (const k of keys) if (options.enabled(k.ruleId)) raw.push(k);
-  const covered = (s: number, e: number): boolean =>
-    raw.some((f) => f.start < e && s < f.end && f.score >= 0.6);
+  const covered = overlapTest(raw, text.length, (f) => f.score >= 0.6);
   if (options.enabled('secrets.generic-password') || options.enabled('secrets.generic-secret')) {
     const generic: RawMatch[] = [];
     scanAssignments(text, generic, covered, foreignHint, (words & KEY_WORD) !== 0);
@@ -260,8 +259,9 @@ export function scanText(
  * are left to that rule.
  */
 function scanEncoded(text: string, compiled: CompiledRules, options: EngineOptions, raw: RawMatch[]): void {
+  const reported = overlapTest(raw, text.length, (f) => f.score >= options.minScore);
   for (const run of findEncodedText(text)) {
-    if (raw.some((f) => f.start < run.end && run.start < f.end && f.score >= options.minScore)) continue;
+    if (reported(run.start, run.end)) continue;
     let best: RawMatch | null = null;
     for (const inner of scanText(run.decoded, compiled, options, 1)) {
       if (inner.ruleId === 'secrets.pem-body-line' || inner.ruleId === 'secrets.generic-high-entropy')
