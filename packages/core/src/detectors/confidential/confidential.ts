@@ -68,14 +68,6 @@ function isDash(code: number): boolean {
   );
 }
 
-interface Folded {
-  text: string;
-  /** Original offset where each folded code unit starts. */
-  starts: Int32Array;
-  /** Original offset where each folded code unit ends. */
-  ends: Int32Array;
-}
-
 /** Per ASCII code unit: 0 an ordinary character, 1 white space, 2 a dash. */
 const ASCII_KIND = new Uint8Array(128);
 for (let c = 0; c < 128; c++) ASCII_KIND[c] = isDash(c) ? 2 : isSpace(c) ? 1 : 0;
@@ -91,22 +83,11 @@ const UTF16 = new TextDecoder('utf-16le', { ignoreBOM: true });
 
 /**
  * Lower-cases per code unit, turns every run of whitespace into one space and every run of whitespace
- * and dashes containing a dash into one `-`, remembering where each folded unit came from. ASCII takes a
- * table look-up per character; the folded units become a string in one decoder call (or, when the text
- * holds surrogates, which the decoder would replace when unpaired, chunk by chunk).
+ * and dashes containing a dash into one `-`. ASCII takes a table look-up per character; the folded units
+ * become a string in one decoder call (or, when the text holds surrogates, which the decoder would replace
+ * when unpaired, chunk by chunk).
  */
-function fold(text: string): Folded {
-  const starts = new Int32Array(text.length);
-  const ends = new Int32Array(text.length);
-  const folded = foldText(text, starts, ends);
-  return { text: folded, starts: starts.subarray(0, folded.length), ends: ends.subarray(0, folded.length) };
-}
-
-/**
- * The folded text of {@link fold}; the original offsets where each folded unit starts and ends are written
- * to `starts` and `ends` when given (most texts hold no marker: their search needs no offsets).
- */
-function foldText(text: string, starts?: Int32Array, ends?: Int32Array): string {
+function foldText(text: string): string {
   const n = text.length;
   const codes = new Uint16Array(n);
   let surrogates = false;
@@ -116,7 +97,6 @@ function foldText(text: string, starts?: Int32Array, ends?: Int32Array): string 
     const code = text.charCodeAt(i);
     const kind = kindOf(code);
     if (kind !== 0) {
-      const start = i;
       let dash = kind === 2;
       i++;
       while (i < n) {
@@ -126,10 +106,6 @@ function foldText(text: string, starts?: Int32Array, ends?: Int32Array): string 
         i++;
       }
       codes[out] = dash ? 45 : 32;
-      if (starts !== undefined && ends !== undefined) {
-        starts[out] = start;
-        ends[out] = i;
-      }
       out++;
       continue;
     }
@@ -138,10 +114,6 @@ function foldText(text: string, starts?: Int32Array, ends?: Int32Array): string 
     } else {
       if (code >= 0xd800 && code <= 0xdfff) surrogates = true;
       codes[out] = foldCodeUnit(code);
-    }
-    if (starts !== undefined && ends !== undefined) {
-      starts[out] = i;
-      ends[out] = i + 1;
     }
     out++;
     i++;
@@ -154,8 +126,52 @@ function foldText(text: string, starts?: Int32Array, ends?: Int32Array): string 
   return folded;
 }
 
+/**
+ * Where each unit of {@link foldText}'s output starts in `text`, plus one entry holding `text.length`: the
+ * unit at folded offset `k` covers `text[starts[k], starts[k + 1])`.
+ */
+function foldStarts(text: string): Int32Array {
+  const n = text.length;
+  const starts = new Int32Array(n + 1);
+  let out = 0;
+  let i = 0;
+  while (i < n) {
+    starts[out++] = i;
+    if (kindOf(text.charCodeAt(i)) === 0) {
+      i++;
+      continue;
+    }
+    i++;
+    while (i < n && kindOf(text.charCodeAt(i)) !== 0) i++;
+  }
+  starts[out] = n;
+  return starts.subarray(0, out + 1);
+}
+
+/** Why a marker scored as it did, by bit of the reason mask. */
+const REASONS = [
+  'on a marker line',
+  'in header or footer position',
+  'after a classification label',
+  'in capitals',
+  'inside a sentence',
+  'in a question',
+] as const;
+
 function isCaps(text: string): boolean {
   return text !== text.toLowerCase() && text === text.toUpperCase();
+}
+
+/** {@link isCaps} of `text[start, end)`, without a copy when that part is ASCII. */
+function isCapsAt(text: string, start: number, end: number): boolean {
+  let upper = false;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128) return isCaps(text.slice(start, end));
+    if (code >= 97 && code <= 122) return false;
+    if (code >= 65 && code <= 90) upper = true;
+  }
+  return upper;
 }
 
 /** Counts the words of `text[from, to)` (runs of word characters), stopping once past `limit`. */
@@ -170,12 +186,6 @@ function countWords(text: string, from: number, to: number, limit: number): numb
   return words;
 }
 
-interface Hit {
-  marker: MarkerPhrase;
-  start: number;
-  end: number;
-}
-
 /** Builds the confidential-marker detector; settings are validated once here. */
 export function createConfidentialDetector(settings: z.input<typeof ConfidentialSettings> = {}): Detector {
   const resolved = ConfidentialSettings.parse(settings);
@@ -186,7 +196,7 @@ export function createConfidentialDetector(settings: z.input<typeof Confidential
   const seen = new Set<string>();
   for (const marker of MARKER_PHRASES) {
     if (!enabled.has(marker.type)) continue;
-    const base = fold(marker.phrase).text;
+    const base = foldText(marker.phrase);
     const variants = base.includes('-')
       ? [base, base.replaceAll('-', ' '), base.replaceAll('-', '/')]
       : [base];
@@ -198,10 +208,39 @@ export function createConfidentialDetector(settings: z.input<typeof Confidential
     markers.push(marker);
   }
   const automaton = createAhoCorasick(patterns, { wholeWords: true });
-  const labels = MARKER_LABELS.map((label) => fold(label).text);
+  const labels = MARKER_LABELS.map((label) => foldText(label));
+
+  /** Detector id of each marker, computed once. */
+  const ruleIds = markers.map((marker) => `confidential.${marker.type.toLowerCase().replaceAll('_', '-')}`);
+  /** Explanation per marker and set of reasons (bit mask of {@link REASONS}), built on first use. */
+  const explanations: (string | undefined)[][] = markers.map(() => []);
+
+  function explanation(markerIndex: number, reasons: number): string {
+    const cached = explanations[markerIndex]![reasons];
+    if (cached !== undefined) return cached;
+    const marker = markers[markerIndex]!;
+    const parts = REASONS.filter((_, bit) => (reasons & (1 << bit)) !== 0);
+    const made = `${marker.strength} ${marker.lang} classification marker${
+      parts.length === 0 ? '' : ` ${parts.join(', ')}`
+    }`;
+    explanations[markerIndex]![reasons] = made;
+    return made;
+  }
 
   function hasLabelBefore(text: string, lineStart: number, start: number): boolean {
-    let prefix = fold(text.slice(Math.max(lineStart, start - 48), start)).text.trimEnd();
+    const from = Math.max(lineStart, start - 48);
+    // Quick refusal: the folded prefix can end in a colon only if the original does, before white space
+    // (a run holding a dash folds to `-`) or U+FEFF (kept by the fold, removed by `trimEnd`).
+    let last = start - 1;
+    while (last >= from) {
+      const code = text.charCodeAt(last);
+      if (code !== 0xfeff && kindOf(code) !== 1) break;
+      last--;
+    }
+    if (last < from) return false;
+    const code = text.charCodeAt(last);
+    if (code !== 0x3a && code !== 0xff1a) return false;
+    let prefix = foldText(text.slice(from, start)).trimEnd();
     if (!prefix.endsWith(':') && !prefix.endsWith('：')) return false;
     prefix = prefix.slice(0, -1).trimEnd();
     return labels.some(
@@ -214,92 +253,109 @@ export function createConfidentialDetector(settings: z.input<typeof Confidential
     if (text.length === 0) return;
     const raw = automaton.search(foldText(text));
     if (raw.length === 0) return;
-    // Offsets back to the original only for the few texts that hold a marker: folded again, with them.
-    const folded = fold(text);
+    // Offsets back to the original only for the few texts that hold a marker.
+    const starts = foldStarts(text);
     // Leftmost-longest, non-overlapping, after mapping back to the original text.
-    const hits: Hit[] = [];
+    const hitMarker = new Int32Array(raw.length);
+    const hitStart = new Int32Array(raw.length);
+    const hitEnd = new Int32Array(raw.length);
+    let count = 0;
     raw.sort((a, b) => a.start - b.start || b.end - a.end);
     let covered = 0;
     for (const match of raw) {
       if (match.start < covered) continue;
-      const marker = markers[Number(match.id)]!;
-      const start = folded.starts[match.start]!;
-      const end = folded.ends[match.end - 1]!;
-      if (marker.caps === true && !isCaps(text.slice(start, end))) continue;
+      const markerIndex = Number(match.id);
+      const start = starts[match.start]!;
+      const end = starts[match.end]!;
+      if (markers[markerIndex]!.caps === true && !isCapsAt(text, start, end)) continue;
       covered = match.end;
-      hits.push({ marker, start, end });
+      hitMarker[count] = markerIndex;
+      hitStart[count] = start;
+      hitEnd[count] = end;
+      count++;
     }
-    if (hits.length === 0) return;
+    if (count === 0) return;
 
-    // Line table (linear): start offsets of every line and which lines are non-empty.
+    // Line table (linear): start offsets of every line, and the first and last non-empty lines.
     const lineStarts: number[] = [0];
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
     const lineEnd = (line: number) =>
       line + 1 < lineStarts.length ? lineStarts[line + 1]! - 1 : text.length;
     const nonEmpty: number[] = [];
-    for (let line = 0; line < lineStarts.length; line++) {
+    for (let line = 0; line < lineStarts.length && nonEmpty.length < EDGE_LINES; line++) {
       if (countWords(text, lineStarts[line]!, lineEnd(line), 0) > 0) nonEmpty.push(line);
     }
-    const edge = new Set([...nonEmpty.slice(0, EDGE_LINES), ...nonEmpty.slice(-EDGE_LINES)]);
+    const lastNonEmpty: number[] = [];
+    for (
+      let line = lineStarts.length - 1;
+      line > nonEmpty[nonEmpty.length - 1]! && lastNonEmpty.length < EDGE_LINES;
+      line--
+    ) {
+      if (countWords(text, lineStarts[line]!, lineEnd(line), 0) > 0) lastNonEmpty.push(line);
+    }
+    const isEdge = (line: number) => nonEmpty.includes(line) || lastNonEmpty.includes(line);
 
     let line = 0;
     let index = 0;
-    while (index < hits.length) {
-      while (line + 1 < lineStarts.length && lineStarts[line + 1]! <= hits[index]!.start) line++;
+    while (index < count) {
+      while (line + 1 < lineStarts.length && lineStarts[line + 1]! <= hitStart[index]!) line++;
       const from = lineStarts[line]!;
       const to = lineEnd(line);
-      const group: Hit[] = [];
-      while (index < hits.length && hits[index]!.start < to) group.push(hits[index++]!);
+      const first = index;
+      while (index < count && hitStart[index]! < to) index++;
       let other = 0;
       let cursor = from;
-      for (const hit of group) {
-        other += countWords(text, cursor, Math.max(cursor, hit.start), PROSE_WORDS);
-        cursor = Math.max(cursor, hit.end);
+      for (let hit = first; hit < index; hit++) {
+        other += countWords(text, cursor, Math.max(cursor, hitStart[hit]!), PROSE_WORDS);
+        cursor = Math.max(cursor, hitEnd[hit]!);
       }
       other += countWords(text, cursor, Math.max(cursor, to), PROSE_WORDS);
       const lineText = text.slice(from, Math.min(to, from + 2000));
       const question = lineText.includes('?');
       const markerLine = other <= MARKER_LINE_WORDS && !question;
+      const edge = markerLine && isEdge(line);
       const shouting = countWords(text, from, to, PROSE_WORDS) > PROSE_WORDS && isCaps(lineText);
-      for (const hit of group) {
-        const reasons: string[] = [];
-        let score: number = BASE_SCORE[hit.marker.strength];
+      for (let hit = first; hit < index; hit++) {
+        const markerIndex = hitMarker[hit]!;
+        const marker = markers[markerIndex]!;
+        const start = hitStart[hit]!;
+        const end = hitEnd[hit]!;
+        let reasons = 0;
+        let score: number = BASE_SCORE[marker.strength];
         if (markerLine) {
           score += BONUS.markerLine;
-          reasons.push('on a marker line');
-          if (edge.has(line)) {
+          reasons |= 1;
+          if (edge) {
             score += BONUS.edge;
-            reasons.push('in header or footer position');
+            reasons |= 2;
           }
         }
-        if (hasLabelBefore(text, from, hit.start)) {
+        if (hasLabelBefore(text, from, start)) {
           score += BONUS.label;
-          reasons.push('after a classification label');
+          reasons |= 4;
         }
-        if (!shouting && isCaps(text.slice(hit.start, hit.end))) {
+        if (!shouting && isCapsAt(text, start, end)) {
           score += BONUS.caps;
-          reasons.push('in capitals');
+          reasons |= 8;
         }
         if (other > PROSE_WORDS) {
           score -= PENALTY.prose;
-          reasons.push('inside a sentence');
+          reasons |= 16;
         }
         if (question) {
           score -= PENALTY.question;
-          reasons.push('in a question');
+          reasons |= 32;
         }
         score = Math.round(Math.min(0.99, Math.max(0.05, score)) * 100) / 100;
         if (score < minScore) continue;
         findings.push({
           family: 'confidential',
-          type: hit.marker.type,
+          type: marker.type,
           score,
           segment: segment.index,
-          span: { start: hit.start, end: hit.end },
-          detector: `confidential.${hit.marker.type.toLowerCase().replaceAll('_', '-')}`,
-          explanation: `${hit.marker.strength} ${hit.marker.lang} classification marker${
-            reasons.length === 0 ? '' : ` ${reasons.join(', ')}`
-          }`,
+          span: { start, end },
+          detector: ruleIds[markerIndex]!,
+          explanation: explanation(markerIndex, reasons),
         });
       }
     }

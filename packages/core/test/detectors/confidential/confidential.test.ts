@@ -116,6 +116,31 @@ describe('confidential detector: scoring by position', () => {
     assert.equal(scan('INTERNAL ONLY', built).length, 1);
   });
 
+  test('a label counts across white space and U+FEFF before the marker, not across a dash', () => {
+    const reasons = (text: string) => scan(text, lenient)[0]!.explanation ?? '';
+    assert.match(reasons('Classification: Restricted'), /after a classification label/);
+    assert.match(reasons('Classification：\ufeff \u00a0Restricted'), /after a classification label/);
+    assert.doesNotMatch(reasons('Classification: – Restricted'), /after a classification label/);
+    assert.doesNotMatch(reasons('Classification Restricted'), /after a classification label/);
+  });
+
+  test('header and footer position: the first and last three non-empty lines', () => {
+    const lines = ['', 'CONFIDENTIAL', 'a', '', 'b', 'CONFIDENTIAL', 'c', 'd', 'CONFIDENTIAL', ''];
+    const edge = scan(lines.join('\n'), lenient).map((f) => f.explanation?.includes('header or footer'));
+    assert.deepEqual(edge, [true, false, true]);
+  });
+
+  test('findings-dense line: every marker found, with the same score and explanation', () => {
+    const text = 'CONFIDENTIAL '.repeat(1000);
+    const findings = scan(text);
+    assert.equal(findings.length, 1000);
+    assert.deepEqual(
+      findings.map((f) => f.span),
+      findings.map((_, i) => ({ start: 13 * i, end: 13 * i + 12 })),
+    );
+    assert.equal(new Set(findings.map((f) => `${f.score} ${f.explanation} ${f.detector}`)).size, 1);
+  });
+
   test('empty input and many segments', () => {
     assert.deepEqual(scan(''), []);
     const findings = detector.inspect(
