@@ -76,6 +76,8 @@ export class AnchorWords {
   private minLength = Number.POSITIVE_INFINITY;
   private maxLength = 0;
   private all = 0;
+  /** End of the run last read by {@link runAt}. */
+  private runEnd = 0;
 
   /** Adds a word list (lower case, letters only); returns its slot bit. */
   add(words: readonly string[], digitReach = 0): number {
@@ -108,25 +110,13 @@ export class AnchorWords {
     let found = 0;
     let i = 0;
     while (i < n) {
-      let f = fold(text.charCodeAt(i));
-      if (f === 0) {
+      if (fold(text.charCodeAt(i)) === 0) {
         i++;
         continue;
       }
       const start = i;
-      let hash = 0;
-      do {
-        hash = (Math.imul(hash, 31) + f) | 0;
-        i++;
-        // Never read past the end: charCodeAt(n) is NaN, which would make the loop's numbers doubles.
-        f = i < n ? fold(text.charCodeAt(i)) : 0;
-      } while (f !== 0);
-      const length = i - start;
-      if (length < this.minLength || length > this.maxLength || this.filter[hash & FILTER_MASK] === 0)
-        continue;
-      let key = '';
-      for (let k = start; k < i; k++) key += String.fromCharCode(fold(text.charCodeAt(k)));
-      const slots = (this.words.get(key) ?? 0) & ~found;
+      const slots = this.runAt(text, start) & ~found;
+      i = this.runEnd;
       if (slots === 0) continue;
       for (let slot = 0; slot < this.reach.length; slot++) {
         const bit = 1 << slot;
@@ -146,26 +136,39 @@ export class AnchorWords {
     const n = text.length;
     let i = 0;
     while (i < n) {
-      let f = fold(text.charCodeAt(i));
-      if (f === 0) {
+      if (fold(text.charCodeAt(i)) === 0) {
         i++;
         continue;
       }
       const start = i;
-      let hash = 0;
-      do {
-        hash = (Math.imul(hash, 31) + f) | 0;
-        i++;
-        f = i < n ? fold(text.charCodeAt(i)) : 0;
-      } while (f !== 0);
-      const length = i - start;
-      if (length < this.minLength || length > this.maxLength || this.filter[hash & FILTER_MASK] === 0)
-        continue;
-      let key = '';
-      for (let k = start; k < i; k++) key += String.fromCharCode(fold(text.charCodeAt(k)));
-      if (((this.words.get(key) ?? 0) & bit) !== 0) out.push(start, i);
+      const slots = this.runAt(text, start);
+      i = this.runEnd;
+      if ((slots & bit) !== 0) out.push(start, i);
     }
     return out;
+  }
+
+  /**
+   * Reads the whole run of letters that starts at `start` (whose first character folds to a run letter):
+   * returns the slot bits of the lists holding it (0 for none) and leaves its end in {@link runEnd}.
+   */
+  private runAt(text: string, start: number): number {
+    const n = text.length;
+    let i = start;
+    let f = fold(text.charCodeAt(i));
+    let hash = 0;
+    do {
+      hash = (Math.imul(hash, 31) + f) | 0;
+      i++;
+      // Never read past the end: charCodeAt(n) is NaN, which would make the loop's numbers doubles.
+      f = i < n ? fold(text.charCodeAt(i)) : 0;
+    } while (f !== 0);
+    this.runEnd = i;
+    const length = i - start;
+    if (length < this.minLength || length > this.maxLength || this.filter[hash & FILTER_MASK] === 0) return 0;
+    let key = '';
+    for (let k = start; k < i; k++) key += String.fromCharCode(fold(text.charCodeAt(k)));
+    return this.words.get(key) ?? 0;
   }
 
   private digitNear(text: string, start: number, end: number, reach: number): boolean {
