@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { keepDisjoint, keepPairwise, overlapTest } from '../../src/detectors/overlaps.ts';
-
-/** A seeded generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/fairness/random.ts';
 
 type Hit = { start: number; end: number; id: number };
 
@@ -28,7 +17,7 @@ function hits(rand: () => number, count: number, textLength: number, emptyShare:
 
 describe('keepDisjoint', () => {
   test('keeps exactly the hits the pairwise definition keeps, empty spans included', () => {
-    const rand = random(20261128);
+    const rand = seededRandom(20261128);
     for (let round = 0; round < 400; round++) {
       const order = hits(
         rand,
@@ -74,7 +63,7 @@ describe('keepDisjoint', () => {
 
 describe('overlapTest', () => {
   test('answers as the pairwise test does while spans keep being appended, empty spans and queries included', () => {
-    const rand = random(7);
+    const rand = seededRandom(7);
     for (let round = 0; round < 200; round++) {
       const length = 1 + Math.floor(rand() * 200);
       const spans: (Hit & { score: number })[] = [];

@@ -15,6 +15,7 @@ import {
 } from '../../../src/detectors/secrets/generic.ts';
 import { createSecretsDetector } from '../../../src/detectors/secrets/index.ts';
 import { canonicalize } from '../../../src/detectors/secrets/keyword-scan.ts';
+import { seededRandom } from '../../../src/fairness/random.ts';
 import type { Finding } from '../../../src/model/finding.ts';
 
 // The engine finds its rule keywords with one automaton pass instead of a regex alternation. Which rules
@@ -51,17 +52,6 @@ function selection(text: string, compiled: CompiledRules): { toRun: number[]; fo
   return { toRun: [...s.toRun].sort((a, b) => a - b), foreignHint: s.foreignHint };
 }
 
-/** Small deterministic generator (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ALL = compileRules(() => true);
 const KEYWORDS = [...ALL.byKeyword.keys()];
 // Characters that fold or nearly fold onto keyword letters (long s, Kelvin sign, dotted I, sharp s, …).
@@ -88,7 +78,7 @@ const ODD = [
 
 /** Texts built from keywords (random case, cut at random), odd characters and repeats: many overlaps. */
 function texts(seed: number, count: number, extra: readonly string[] = []): string[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
   const out: string[] = [];
   for (let n = 0; n < count; n++) {
