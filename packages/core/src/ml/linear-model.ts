@@ -43,8 +43,14 @@ function decodeBase64(b64: string): Int8Array {
   return out;
 }
 
-/** Validates and loads a model file once; scoring is then a sparse dot product per label. */
-export function loadLinearModel(file: unknown): LinearModel {
+/** A validated linear model file with its weight rows decoded (one per label). */
+export interface ParsedLinearModel {
+  readonly file: LinearModelFile;
+  readonly rows: readonly Int8Array[];
+}
+
+/** Validates a model file: its schema, each row's length, and one row, scale and bias per label. */
+export function parseLinearModel(file: unknown): ParsedLinearModel {
   const m = LinearModelFile.parse(file);
   const rows = m.weights.map((w) => {
     const row = decodeBase64(w);
@@ -59,6 +65,12 @@ export function loadLinearModel(file: unknown): LinearModel {
   ) {
     throw new Error('model labels, weights, scales and bias disagree in length');
   }
+  return { file: m, rows };
+}
+
+/** Validates and loads a model file once; scoring is then a sparse dot product per label. */
+export function loadLinearModel(file: unknown): LinearModel {
+  const { file: m, rows } = parseLinearModel(file);
   const bias = Float64Array.from(m.bias);
   const scales = Float64Array.from(m.scales);
   const scoreVector = (v: SparseVector): number[] => {

@@ -3,7 +3,7 @@
  * n-grams, linear model), loaded as a JSON import so it works under tsx and bundlers.
  */
 import model from '../../../../../models/prompt-attack/model.json' with { type: 'json' };
-import { type LinearModel, LinearModelFile, loadLinearModel } from '../../ml/linear-model.ts';
+import { type LinearModel, loadLinearModel, parseLinearModel } from '../../ml/linear-model.ts';
 import type { LinearRow } from './features.ts';
 
 export { classifierText } from './prepare.ts';
@@ -14,16 +14,11 @@ export function loadPromptAttackModel(): LinearModel {
 }
 
 /**
- * The parameters of a one-label linear model file for the fast scorer (features.ts), validated like
- * loadLinearModel validates them. Defaults to the shipped model.
+ * The parameters of a one-label linear model file for the fast scorer (features.ts), validated by
+ * parseLinearModel as loadLinearModel validates them. Defaults to the shipped model.
  */
 export function linearRow(file: unknown = model): LinearRow {
-  const m = LinearModelFile.parse(file);
+  const { file: m, rows } = parseLinearModel(file);
   if (m.labels.length !== 1) throw new Error('the prompt-attack model has one label');
-  const bin = atob(m.weights[0]!);
-  if (bin.length !== m.features.dims)
-    throw new Error(`model weights have ${bin.length} entries, expected ${m.features.dims}`);
-  const weights = new Int8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) weights[i] = (bin.charCodeAt(i) << 24) >> 24;
-  return { features: m.features, weights, scale: m.scales[0]!, bias: m.bias[0]! };
+  return { features: m.features, weights: rows[0]!, scale: m.scales[0]!, bias: m.bias[0]! };
 }
