@@ -5,6 +5,8 @@
  * `withCueTokens`). One pass over the words; no regular expression backtracking.
  */
 
+import { escapeRegex } from '../regex-escape.ts';
+
 const set = (words: string): ReadonlySet<string> => new Set(words.split(' '));
 
 const VIOLENT = set(
@@ -91,7 +93,7 @@ function near(words: readonly string[], i: number, targets: ReadonlySet<string>)
 }
 
 /** Any evasion phrase, as one expression (the same as testing each phrase with `includes`). */
-const EVASION_ANY = new RegExp(EVASION.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+const EVASION_ANY = new RegExp(EVASION.map(escapeRegex).join('|'));
 
 /** The intent cue tokens found in `text` (lower-case ASCII words), in {@link INTENT_TOKENS} order. */
 export function intentTokens(text: string): string[] {

@@ -145,16 +145,9 @@ const JOB_WORDS: ReadonlySet<string> = new Set([
   'coo',
 ]);
 
-const LAST_WORDS = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
-
-/** The last words of the phrases in `set` (`name is` → `is`), computed once per set. */
-function lastWords(set: ReadonlySet<string>): ReadonlySet<string> {
-  let words = LAST_WORDS.get(set);
-  if (words === undefined) {
-    words = new Set([...set].map((phrase) => phrase.slice(phrase.lastIndexOf(' ') + 1)));
-    LAST_WORDS.set(set, words);
-  }
-  return words;
+/** The last words of the phrases in `set` (`name is` → `is`), marked in the lexicon once. */
+function lastWords(set: ReadonlySet<string>): string[] {
+  return [...set].map((phrase) => phrase.slice(phrase.lastIndexOf(' ') + 1));
 }
 
 /** True when `text[from, to)` holds a sentence break character (one of `.!?:;"“(>*#|` or a line break). */
@@ -499,7 +492,9 @@ class Scanner {
     // Every phrase ends with the word just before `i`: most words end none, so stop there.
     if (i === 0) return false;
     const bit = PHRASE_ENDS.get(set);
-    if (bit !== undefined ? !this.has(i - 1, bit) : !lastWords(set).has(this.lower(i - 1))) return false;
+    if (bit === undefined)
+      throw new Error('hasPhraseBefore: a phrase set without a lexicon bit in PHRASE_ENDS');
+    if (!this.has(i - 1, bit)) return false;
     // Word by word from the last: once a gap breaks the phrase, every longer phrase breaks too, and once
     // no phrase of `set` ends with the words read so far, no longer one does. No phrase string is made.
     let node = phraseTrie(set);
@@ -771,7 +766,7 @@ class Scanner {
           'given name and surname in lower case',
         );
         i++;
-      } else if (this.hasPhraseBefore(i, PERSON_PHRASES) || (i > 0 && TITLES.has(this.lower(i - 1)))) {
+      } else if (this.hasPhraseBefore(i, PERSON_PHRASES) || (i > 0 && this.has(i - 1, L.TITLE))) {
         this.add(
           'PERSON',
           this.start(i),

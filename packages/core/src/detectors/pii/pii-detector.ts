@@ -10,6 +10,7 @@ import { type AhoCorasick, createAhoCorasick } from '../aho-corasick.ts';
 import type { Detector, DetectorContext } from '../contract.ts';
 import { normalizeText } from '../normalize.ts';
 import { keepDisjoint } from '../overlaps.ts';
+import { escapeRegex } from '../regex-escape.ts';
 import { AnchorWords } from './anchor-words.ts';
 import { CONTEXT, NEGATIVE_CONTEXT } from './context-words.ts';
 import { digitRun, NUMERIC_RECOGNIZERS, NUMERIC_RUN, type NumericRecognizer } from './numeric-recognizers.ts';
@@ -304,10 +305,6 @@ function addMatch(
   });
 }
 
-function escapeRegExp(value: string): string {
-  return value.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
-
 function languageEnabled(languages: readonly string[], enabled: ReadonlySet<string> | null): boolean {
   if (enabled === null || languages.includes('*')) return true;
   return languages.some((language) => enabled.has(language));
@@ -374,7 +371,7 @@ export function createFormatPiiDetector(settings: PiiSettings): Detector {
     if (words === undefined) continue;
     let re = byList.get(words);
     if (re === undefined) {
-      re = new RegExp(words.map(escapeRegExp).join('|'));
+      re = new RegExp(words.map(escapeRegex).join('|'));
       byList.set(words, re);
     }
     requiredWords.set(recognizer, re);

@@ -69,32 +69,24 @@ export interface EngineOptions {
   allowList: readonly string[];
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
 /** Bits of {@link KeywordHits.words}: some literal of KEY_RE / NEAR_RE occurs in the text. */
 export const KEY_WORD = 1;
 export const NEAR_WORD = 2;
 
-/** A compiled rule set: the prefilter and, per keyword, the rules it unlocks. */
+/** A compiled rule set: per keyword, the rules it unlocks, and the automaton that finds the keywords. */
 export interface CompiledRules {
   rules: readonly SecretRule[];
-  /**
-   * The prefilter's definition: one case-insensitive alternation of the keywords, longest first. Kept as
-   * the reference that {@link CompiledRules.scanner} reproduces (see `scanText`); not run on texts.
-   */
-  prefilter: RegExp | null;
   /** The keywords and the generic scanners' literal words, found in one automaton pass. */
   scanner: KeywordScanner;
+  /** Keyword → the rules it unlocks; keys longest first. */
   byKeyword: Map<string, number[]>;
   /** Prefilter keywords that switch on the generic scanner's foreign-language pass. */
   hints: ReadonlySet<string>;
 }
 
 /**
- * Compiles the enabled rules into one prefilter: a single case-insensitive alternation of literal
- * keywords, longest first. A keyword that contains a shorter keyword also unlocks the shorter one's
+ * Compiles the enabled rules into their keywords, longest first, and one keyword automaton (the
+ * keyword pass that replaced a case-insensitive alternation of them; see `scanText`). A keyword that contains a shorter keyword also unlocks the shorter one's
  * rules, so overlapping literals (`sk-` inside `sk-ant-`) never hide a rule.
  */
 export function compileRules(enabled: (id: string) => boolean): CompiledRules {
@@ -124,12 +116,11 @@ export function compileRules(enabled: (id: string) => boolean): CompiledRules {
       [...all].sort((a, b) => a - b),
     );
   }
-  const prefilter = keywords.length ? new RegExp(keywords.map(escapeRegex).join('|'), 'gi') : null;
   const scanner = createKeywordScanner(keywords, [
     ...KEY_RE_LITERALS.map((text) => ({ text, bit: KEY_WORD })),
     ...NEAR_RE_LITERALS.map((text) => ({ text, bit: NEAR_WORD })),
   ]);
-  return { rules, prefilter, byKeyword, hints, scanner };
+  return { rules, byKeyword, hints, scanner };
 }
 
 /** What the keyword pass decided for one text. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { escapeRegex } from '../../../src/detectors/regex-escape.ts';
 import {
   type CompiledRules,
   compileRules,
@@ -30,7 +31,9 @@ function referenceSelection(
 ): { toRun: number[]; foreignHint: boolean } {
   const toRun = new Set<number>();
   let foreignHint = false;
-  const re = compiled.prefilter;
+  // The replaced prefilter: one case-insensitive alternation of the keywords, longest first.
+  const keywords = [...compiled.byKeyword.keys()];
+  const re = keywords.length > 0 ? new RegExp(keywords.map(escapeRegex).join('|'), 'gi') : null;
   if (re !== null) {
     re.lastIndex = 0;
     const seen = new Set<string>();
