@@ -16,6 +16,7 @@ import { detectLanguage, PII_TYPES } from '../packages/core/src/index.ts';
 import { buildConfig } from '../packages/server/src/config/index.ts';
 import { detectorsForCommand } from '../packages/server/src/detectors/builtin.ts';
 import { evaluateDataset, formatReport } from '../packages/server/src/eval/evaluate.ts';
+import { duplicateKey, isTrainingId } from '../training/lib/train-linear.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const datasets = resolve(process.env.PARAPET_DATASETS ?? join(root, '..', 'shared', 'datasets'));
@@ -289,10 +290,8 @@ const TRAINED_SETS = [
   'jackhhao-jailbreak-classification',
   'oasst1-prompts',
   'self-instruct-prompts',
+  'bbq',
 ];
-/** A text as compared for duplicates: case and whitespace ignored. */
-const duplicateKey = (text: string): string => text.toLowerCase().replace(/\s+/g, ' ').trim();
-const isTrainingId = (id: string): boolean => /[02468]$/.test(id);
 interface JsonRecord {
   id?: unknown;
   text?: unknown;
@@ -323,20 +322,28 @@ for (const set of TRAINED_SETS) {
 }
 const unseenDir = mkdtempSync(join(tmpdir(), 'parapet-quality-unseen-'));
 process.on('exit', () => rmSync(unseenDir, { recursive: true, force: true }));
-/** A bar's records without texts seen in training: the lines kept and how many were left out. */
-function unseenRecords(bar: { set: string; whole?: boolean }): {
+interface UnseenRecords {
   records: { line: string; record: JsonRecord }[];
   path: string;
   seen: number;
-} {
+}
+/** Per set and sample (whole set or report split): bars of the same set share one filtered file. */
+const unseenCache = new Map<string, UnseenRecords>();
+/** A bar's records without texts seen in training: the lines kept and how many were left out. */
+function unseenRecords(bar: { set: string; whole?: boolean }): UnseenRecords {
+  const key = `${bar.set}${bar.whole === true ? '.whole' : ''}`;
+  const cached = unseenCache.get(key);
+  if (cached !== undefined) return cached;
   const all = readRecords(bar.set);
   const inSample = (r: JsonRecord) => bar.whole === true || !isTrainingId(String(r.id));
   const seenLine = (r: JsonRecord) =>
     inSample(r) && typeof r.text === 'string' && trainedTexts.has(duplicateKey(r.text));
   const records = all.filter(({ record }) => !seenLine(record));
-  const path = join(unseenDir, `${bar.set}.jsonl`);
+  const path = join(unseenDir, `${key}.jsonl`);
   writeFileSync(path, `${records.map((r) => r.line).join('\n')}\n`);
-  return { records, path, seen: all.length - records.length };
+  const unseen = { records, path, seen: all.length - records.length };
+  unseenCache.set(key, unseen);
+  return unseen;
 }
 
 const builtinIds = new Set((await detectorsForCommand(config, undefined)).map((d) => d.family));

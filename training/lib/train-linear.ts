@@ -138,6 +138,11 @@ export function readJsonl(path: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** A text as compared for duplicates across sets: case and whitespace ignored. */
+export function duplicateKey(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
 /** The tuning/training split: ids ending in an even digit. The report split is the odd ids. */
 export function isTrainingId(id: unknown): boolean {
   const digit = /(\d)\D*$/.exec(String(id ?? ''))?.[1];

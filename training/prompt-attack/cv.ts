@@ -23,6 +23,7 @@ import {
 } from '../../packages/core/src/detectors/prompt-attack/features.ts';
 import { matchSignatures, SIGNATURES } from '../../packages/core/src/detectors/prompt-attack/signatures.ts';
 import { normalizeText } from '../../packages/core/src/index.ts';
+import { duplicateKey } from '../lib/train-linear.ts';
 import { datasetsRoot, type LabelledText, trainingRows } from './data.ts';
 import { lastDigit, METHODS, type Method, naiveBayes, thresholdFor, WORD3_CHAR } from './methods.ts';
 
@@ -51,8 +52,6 @@ export interface Outcome {
   cues: string[];
   unseen: boolean;
 }
-
-const duplicateKey = (text: string): string => text.toLowerCase().replace(/\s+/g, ' ').trim();
 
 function prepare(r: LabelledText): Prepared {
   const normalized = normalizeText(r.text);

@@ -1,5 +1,4 @@
 import { decodeBase64, shannonEntropy } from './heuristics.ts';
-import { measureRuns } from './runs.ts';
 
 /** A span found by one of the hand-written scanners. */
 export interface RawMatch {
@@ -151,13 +150,10 @@ export function scanEncodedPrivateKeys(text: string, out: RawMatch[]): void {
  * A single line of a PEM body seen on its own (a key pasted line by line, or a log that printed one).
  * Only reported when the 64-character token is the last token of its line, mixes upper and lower case
  * (and digits, unless its entropy is very high) and has base64-like entropy; the score stays low because
- * certificates share the shape.
+ * certificates share the shape. `starts` are the candidate token starts the run pass measured
+ * (`measureRuns(text).pemStarts`).
  */
-export function scanPemBodyLines(
-  text: string,
-  out: RawMatch[],
-  starts: readonly number[] = measureRuns(text).pemStarts,
-): void {
+export function scanPemBodyLines(text: string, out: RawMatch[], starts: readonly number[]): void {
   for (const index of starts) {
     const token = text.slice(index, index + 64);
     let j = index + 64;
